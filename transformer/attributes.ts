@@ -1,0 +1,89 @@
+import type * as ts from 'typescript';
+import type { AttributeOption } from './tags/grammar.js';
+import { resolveName } from './scope.js';
+import { synthesize } from './utils/synthesize.js';
+
+export type AttributeResult = { readonly expression: ts.Expression } | { readonly problem: string };
+
+/**
+ * Parses one `attr.<key>=<expression>` and checks that every name it reads is in scope where it
+ * is evaluated (the traced function's parameters, `this`, enclosing declarations, globals).
+ * Imported bindings are refused: CommonJS output renames them and a copied expression would not
+ * follow.
+ */
+export function compileAttribute(
+  tsInstance: typeof ts,
+  context: ts.TransformationContext,
+  fn: ts.FunctionLikeDeclaration,
+  option: AttributeOption,
+  globals: ReadonlySet<string>,
+): AttributeResult {
+  const parsed = parseExpression(tsInstance, option.expression);
+  if (parsed === undefined) {
+    return { problem: `attr.${option.key}: '${option.expression}' is not a single expression. Wrap it in parentheses if it has spaces, as in attr.${option.key}=(a + b).` };
+  }
+  for (const { name, problem } of readNames(tsInstance, parsed)) {
+    if (problem) return { problem: `attr.${option.key}: ${problem}` };
+    const origin = resolveName(tsInstance, fn, name, globals);
+    if (origin === 'import') {
+      return { problem: `attr.${option.key}: '${name}' is an imported binding, which an attribute expression cannot read. Pass it as a parameter, or copy it into a module-level const.` };
+    }
+    if (origin === undefined) {
+      const params = fn.parameters.map((p) => p.name.getText()).join(', ');
+      return { problem: `attr.${option.key}: '${name}' is not in scope. An attribute expression may read the function's parameters (${params || 'none'}), 'this', and names declared outside the function.` };
+    }
+  }
+  return { expression: synthesize(tsInstance, context, parsed) };
+}
+
+function parseExpression(tsInstance: typeof ts, text: string): ts.Expression | undefined {
+  const file = tsInstance.createSourceFile('attribute.ts', `(${text})`, tsInstance.ScriptTarget.Latest, true);
+  const diagnostics = (file as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics ?? [];
+  const [statement, ...rest] = file.statements;
+  if (diagnostics.length > 0 || rest.length > 0 || statement === undefined || !tsInstance.isExpressionStatement(statement)) return undefined;
+  const wrapped = statement.expression;
+  // `a) + (b` parses as a binary expression, not as one parenthesized expression.
+  if (!tsInstance.isParenthesizedExpression(wrapped) || wrapped.end !== text.length + 2) return undefined;
+  return wrapped.expression;
+}
+
+interface NameRead {
+  readonly name: string;
+  readonly problem?: string;
+}
+
+/** The free names an expression reads, skipping property names and its own arrow parameters. */
+function readNames(tsInstance: typeof ts, expression: ts.Expression): NameRead[] {
+  const reads: NameRead[] = [];
+  const bound: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (tsInstance.isAwaitExpression(node) || tsInstance.isYieldExpression(node)) {
+      reads.push({ name: '', problem: `'${node.getText()}' waits; attribute expressions are evaluated before the body and must not await or yield.` });
+      return;
+    }
+    if (tsInstance.isIdentifier(node)) {
+      if (!bound.includes(node.text)) reads.push({ name: node.text });
+      return;
+    }
+    if (tsInstance.isPropertyAccessExpression(node)) return visit(node.expression);
+    if (tsInstance.isPropertyAssignment(node)) {
+      if (tsInstance.isComputedPropertyName(node.name)) visit(node.name);
+      return visit(node.initializer);
+    }
+    if (tsInstance.isFunctionLike(node)) {
+      const names = node.parameters.flatMap((p) => bindingNames(tsInstance, p.name));
+      bound.push(...names);
+      tsInstance.forEachChild(node, (child) => (tsInstance.isParameter(child) ? undefined : visit(child)));
+      bound.length -= names.length;
+      return;
+    }
+    tsInstance.forEachChild(node, visit);
+  };
+  visit(expression);
+  return reads;
+}
+
+function bindingNames(tsInstance: typeof ts, binding: ts.BindingName): string[] {
+  if (tsInstance.isIdentifier(binding)) return [binding.text];
+  return binding.elements.flatMap((element) => (tsInstance.isOmittedExpression(element) ? [] : bindingNames(tsInstance, element.name)));
+}

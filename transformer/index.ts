@@ -1,0 +1,72 @@
+import type * as ts from 'typescript';
+import { createDiagnostic, printDiagnostic, type Report } from './diagnostics.js';
+import { addRuntimeImport } from './runtime-import.js';
+import { globalNames } from './scope.js';
+import { findTagComments } from './tags/comments.js';
+import { createVisitor } from './visitor.js';
+
+/** Options from the tsconfig plugin entry, or passed by a programmatic caller. */
+export interface SpanweaveOptions {
+  /** Receives each diagnostic when no ts-patch host collects them (default: print to stderr). */
+  readonly onDiagnostic?: (diagnostic: ts.Diagnostic) => void;
+}
+
+/** What ts-patch hands a "program" transformer; a programmatic caller may pass `ts` alone. */
+export interface TransformerExtras {
+  readonly ts: typeof ts;
+  readonly addDiagnostic?: (diagnostic: ts.Diagnostic) => unknown;
+}
+
+/**
+ * The spanweave transformer factory, with ts-patch's "program" signature:
+ * - tsconfig: `"plugins": [{ "transform": "spanweave/transformer" }]`, compiled with `tspc`;
+ * - API: `getCustomTransformers: (program) => ({ before: [spanweave(program)] })`, or
+ *   `ts.transpileModule(text, { transformers: { before: [spanweave()] } })` with no program.
+ * It uses the TypeScript instance ts-patch hands it; only a programmatic caller that passes none
+ * gets the `typescript` package resolved from here.
+ */
+export default function spanweave(program?: ts.Program, options: SpanweaveOptions = {}, extras?: TransformerExtras): ts.TransformerFactory<ts.SourceFile> {
+  const tsInstance = extras?.ts ?? (require('typescript') as typeof ts);
+  assertSupported(tsInstance);
+  const reported = new Set<string>();
+  const deliver = extras?.addDiagnostic ?? options.onDiagnostic ?? ((diagnostic: ts.Diagnostic) => printDiagnostic(tsInstance, diagnostic));
+
+  return (transformation) => (file) => {
+    if (file.isDeclarationFile) return file;
+    const comments = findTagComments(tsInstance, file);
+    if (comments.size === 0) return file;
+
+    const report: Report = (pos, length, message, code, category) => {
+      const key = `${file.fileName}:${pos}:${code}:${message}`;
+      if (reported.has(key)) return; // a watch rebuild or a second emit of the same file
+      reported.add(key);
+      deliver(createDiagnostic(tsInstance, file, pos, length, message, code, category));
+    };
+    let runtime: ts.Identifier | undefined;
+    let globals: ReadonlySet<string> | undefined;
+    const visitor = createVisitor({
+      ts: tsInstance,
+      transformation,
+      file,
+      comments,
+      report,
+      globals: () => (globals ??= globalNames(tsInstance, file, program?.getTypeChecker())),
+      runtime: () => (runtime ??= tsInstance.factory.createUniqueName('spanweave')),
+    });
+    let result = tsInstance.visitEachChild(file, visitor.visit, transformation);
+    visitor.reportUnattached();
+    if (runtime) result = addRuntimeImport(tsInstance, transformation, result, runtime);
+    return result;
+  };
+}
+
+export { spanweave };
+
+function assertSupported(tsInstance: typeof ts): void {
+  const major = Number((tsInstance.version ?? '0').split('.')[0]);
+  if (major === 5 || major === 6) return;
+  throw new Error(
+    `spanweave/transformer supports TypeScript 5.x and 6.x, but was loaded into TypeScript ${tsInstance.version ?? '(unknown)'}. ` +
+      'TypeScript 7 (native) has no transformer API: emit with TypeScript 6 (`@typescript/typescript6`) or a bundler adapter.',
+  );
+}

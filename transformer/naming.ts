@@ -1,0 +1,58 @@
+import type * as ts from 'typescript';
+import { skipWrappersUp } from './utils/unwrap.js';
+
+/**
+ * The span name a function gets without `name=`: `Class.method`, `object.method`, the function's
+ * or its variable's name, or the file's base name for an anonymous default export. Undefined when
+ * nothing names it (an anonymous callback): the tag must then say `name=`.
+ */
+export function inferSpanName(tsInstance: typeof ts, file: ts.SourceFile, fn: ts.FunctionLikeDeclaration): string | undefined {
+  const parent = fn.parent;
+  if (tsInstance.isClassLike(parent) || tsInstance.isObjectLiteralExpression(parent)) {
+    return qualify(ownerName(tsInstance, file, parent), memberName(tsInstance, file, fn));
+  }
+  if ((tsInstance.isFunctionDeclaration(fn) || tsInstance.isFunctionExpression(fn)) && fn.name) return fn.name.text;
+  if (tsInstance.isFunctionDeclaration(fn)) return fileBaseName(file); // export default function () {}
+  return bindingName(tsInstance, file, fn);
+}
+
+/** The name of what a class or object literal is bound to, for `Owner.member` names. */
+function ownerName(tsInstance: typeof ts, file: ts.SourceFile, owner: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression): string | undefined {
+  if (tsInstance.isClassLike(owner) && owner.name) return owner.name.text;
+  return bindingName(tsInstance, file, owner);
+}
+
+function bindingName(tsInstance: typeof ts, file: ts.SourceFile, node: ts.Node): string | undefined {
+  const parent = skipWrappersUp(tsInstance, node);
+  if (parent === undefined) return undefined;
+  if (tsInstance.isVariableDeclaration(parent) && tsInstance.isIdentifier(parent.name)) return parent.name.text;
+  if (tsInstance.isPropertyAssignment(parent) || tsInstance.isPropertyDeclaration(parent)) {
+    const owner = parent.parent;
+    const ownerLabel = tsInstance.isObjectLiteralExpression(owner) || tsInstance.isClassLike(owner) ? ownerName(tsInstance, file, owner) : undefined;
+    return qualify(ownerLabel, memberName(tsInstance, file, parent));
+  }
+  if (tsInstance.isExportAssignment(parent)) return fileBaseName(file);
+  if (tsInstance.isBinaryExpression(parent) && parent.operatorToken.kind === tsInstance.SyntaxKind.EqualsToken) {
+    return parent.left.getText(file);
+  }
+  return undefined;
+}
+
+function memberName(tsInstance: typeof ts, file: ts.SourceFile, member: ts.NamedDeclaration): string | undefined {
+  const name = member.name;
+  if (name === undefined) return undefined;
+  const text = tsInstance.isComputedPropertyName(name) ? `[${name.expression.getText(file)}]` : name.getText(file).replace(/^(['"])(.*)\1$/, '$2');
+  if (tsInstance.isGetAccessor(member)) return `get ${text}`;
+  if (tsInstance.isSetAccessor(member)) return `set ${text}`;
+  return text;
+}
+
+function qualify(owner: string | undefined, member: string | undefined): string | undefined {
+  if (member === undefined) return owner;
+  return owner === undefined ? member : `${owner}.${member}`;
+}
+
+function fileBaseName(file: ts.SourceFile): string {
+  const base = file.fileName.slice(file.fileName.lastIndexOf('/') + 1);
+  return base.replace(/(\.d)?\.[cm]?[jt]sx?$/, '');
+}

@@ -1,0 +1,155 @@
+import type * as ts from 'typescript';
+
+export type TracedFunction =
+  | ts.FunctionDeclaration
+  | ts.MethodDeclaration
+  | ts.GetAccessorDeclaration
+  | ts.SetAccessorDeclaration
+  | ts.FunctionExpression
+  | ts.ArrowFunction;
+
+/** The runtime entry point for each function kind. */
+const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
+export const RUNTIME_ENTRY_POINTS: readonly string[] = Object.values(ENTRY);
+
+export interface WrapRequest {
+  readonly runtime: ts.Identifier;
+  readonly spanName: string;
+  /** `() => ({ key: expression, ... })`, evaluated by the runtime at span start. */
+  readonly attributes?: ts.ArrowFunction;
+}
+
+/**
+ * Moves the body of `fn` into an inner function handed to the runtime, keeping the outer function
+ * itself (its name, parameters and so `length`, modifiers, decorators, hoisting, and whether it is
+ * async or a generator) exactly as written:
+ *
+ *   function f(a) { body }         ->  function f(a) { return rt.run("f", () => { body }) }
+ *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", async () => { body }) }
+ *   function* g(a) { body }        ->  function* g(a) { return yield* rt.runGenerator("g", function* () { body }.apply(this, arguments)) }
+ *
+ * An arrow keeps `this`, `arguments`, `super` and `new.target` lexically, so the body reads them
+ * as before. A generator body needs `function*`, which is called with the outer `this` and
+ * `arguments` (see `problemsWithBody` for `super`).
+ */
+export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: WrapRequest): F {
+  const { factory, SyntaxKind } = tsInstance;
+  const isAsync = hasModifier(tsInstance, fn, SyntaxKind.AsyncKeyword);
+  const isGenerator = fn.asteriskToken !== undefined;
+  const asyncModifier = isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined;
+  const body = fn.body;
+
+  let call: ts.Expression;
+  if (isGenerator) {
+    const inner = factory.createFunctionExpression(asyncModifier, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body as ts.Block);
+    const iterator = factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'apply'), undefined, [
+      factory.createThis(),
+      factory.createIdentifier('arguments'),
+    ]);
+    call = factory.createYieldExpression(factory.createToken(SyntaxKind.AsteriskToken), runtimeCall(tsInstance, request, isAsync ? ENTRY.asyncGenerator : ENTRY.generator, iterator));
+  } else {
+    const inner = factory.createArrowFunction(asyncModifier, undefined, [], undefined, factory.createToken(SyntaxKind.EqualsGreaterThanToken), body);
+    const traced = runtimeCall(tsInstance, request, isAsync ? ENTRY.async : ENTRY.plain, inner);
+    call = isAsync ? factory.createAwaitExpression(traced) : traced;
+  }
+  tsInstance.setSourceMapRange(call, { pos: body.pos, end: body.end });
+
+  const newBody = tsInstance.isArrowFunction(fn) && !tsInstance.isBlock(body) ? call : factory.createBlock([...directivesOf(tsInstance, body), factory.createReturnStatement(call)], true);
+  return updateBody(tsInstance, fn, newBody);
+}
+
+function runtimeCall(tsInstance: typeof ts, request: WrapRequest, entry: string, inner: ts.Expression): ts.CallExpression {
+  const { factory } = tsInstance;
+  const args = [factory.createStringLiteral(request.spanName), inner];
+  if (request.attributes) args.push(request.attributes);
+  return factory.createCallExpression(factory.createPropertyAccessExpression(request.runtime, entry), undefined, args);
+}
+
+/**
+ * Directives such as 'use strict' stay in the outer body too: they make the parameters and the
+ * outer function strict, which decides `this` for a plain call.
+ */
+function directivesOf(tsInstance: typeof ts, body: ts.ConciseBody): ts.Statement[] {
+  if (!tsInstance.isBlock(body)) return [];
+  const directives: ts.Statement[] = [];
+  for (const statement of body.statements) {
+    if (!tsInstance.isExpressionStatement(statement) || !tsInstance.isStringLiteral(statement.expression)) break;
+    directives.push(tsInstance.factory.createExpressionStatement(tsInstance.factory.createStringLiteral(statement.expression.text)));
+  }
+  return directives;
+}
+
+function updateBody<F extends TracedFunction>(tsInstance: typeof ts, fn: F, body: ts.ConciseBody): F {
+  const { factory } = tsInstance;
+  const block = body as ts.Block;
+  let updated: TracedFunction;
+  if (tsInstance.isFunctionDeclaration(fn)) {
+    updated = factory.updateFunctionDeclaration(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, block);
+  } else if (tsInstance.isMethodDeclaration(fn)) {
+    updated = factory.updateMethodDeclaration(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.questionToken, fn.typeParameters, fn.parameters, fn.type, block);
+  } else if (tsInstance.isGetAccessorDeclaration(fn)) {
+    updated = factory.updateGetAccessorDeclaration(fn, fn.modifiers, fn.name, fn.parameters, fn.type, block);
+  } else if (tsInstance.isSetAccessorDeclaration(fn)) {
+    updated = factory.updateSetAccessorDeclaration(fn, fn.modifiers, fn.name, fn.parameters, block);
+  } else if (tsInstance.isFunctionExpression(fn)) {
+    updated = factory.updateFunctionExpression(fn, fn.modifiers, fn.asteriskToken, fn.name, fn.typeParameters, fn.parameters, fn.type, block);
+  } else {
+    updated = factory.updateArrowFunction(fn, fn.modifiers, fn.typeParameters, fn.parameters, fn.type, fn.equalsGreaterThanToken, body);
+  }
+  return updated as F;
+}
+
+function hasModifier(tsInstance: typeof ts, node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return tsInstance.canHaveModifiers(node) && (tsInstance.getModifiers(node) ?? []).some((m) => m.kind === kind);
+}
+
+/**
+ * Why a body cannot be moved into an inner function without changing what it does, if so:
+ * a `var` that redeclares a parameter would become a new binding, and `super` cannot be read
+ * from the inner `function*` of a generator.
+ */
+export function problemsWithBody(tsInstance: typeof ts, fn: TracedFunction & { body: ts.ConciseBody }): { node: ts.Node; message: string } | undefined {
+  const parameterNames = new Set(fn.parameters.flatMap((p) => boundNames(tsInstance, p.name)));
+  const isGenerator = fn.asteriskToken !== undefined;
+  let problem: { node: ts.Node; message: string } | undefined;
+  const visit = (node: ts.Node, inArrowOnly: boolean): void => {
+    if (problem) return;
+    if (tsInstance.isFunctionLike(node) && !tsInstance.isArrowFunction(node)) return; // own scope, own super
+    if (tsInstance.isClassLike(node)) return;
+    if (inArrowOnly === false && tsInstance.isVariableDeclarationList(node) && (node.flags & tsInstance.NodeFlags.BlockScoped) === 0) {
+      const clash = node.declarations.flatMap((d) => boundNames(tsInstance, d.name)).find((name) => parameterNames.has(name));
+      if (clash) problem = { node, message: `'var ${clash}' redeclares the parameter '${clash}', which an inner function cannot share. Rename the variable, or assign to the parameter without 'var'.` };
+    }
+    if (isGenerator && node.kind === tsInstance.SyntaxKind.SuperKeyword) {
+      problem = { node, message: "A traced generator method cannot use 'super' yet: its body runs in an inner generator function. Read the super member into a local before the loop, or trace the caller." };
+    }
+    tsInstance.forEachChild(node, (child) => visit(child, inArrowOnly || tsInstance.isArrowFunction(node)));
+  };
+  tsInstance.forEachChild(fn.body, (child) => visit(child, false));
+  return problem;
+}
+
+function boundNames(tsInstance: typeof ts, binding: ts.BindingName): string[] {
+  if (tsInstance.isIdentifier(binding)) return [binding.text];
+  return binding.elements.flatMap((e) => (tsInstance.isOmittedExpression(e) ? [] : boundNames(tsInstance, e.name)));
+}
+
+/** A body this transformer (or an earlier run of it, in emitted JavaScript) already wrapped. */
+export function isAlreadyWrapped(tsInstance: typeof ts, body: ts.ConciseBody): boolean {
+  let expression: ts.Node | undefined = body;
+  if (tsInstance.isBlock(body)) {
+    const last = body.statements[body.statements.length - 1];
+    expression = last && tsInstance.isReturnStatement(last) ? last.expression : undefined;
+  }
+  while (expression && (tsInstance.isAwaitExpression(expression) || tsInstance.isYieldExpression(expression) || tsInstance.isParenthesizedExpression(expression))) {
+    expression = expression.expression;
+  }
+  if (!expression || !tsInstance.isCallExpression(expression)) return false;
+  const callee = expression.expression;
+  return (
+    tsInstance.isPropertyAccessExpression(callee) &&
+    tsInstance.isIdentifier(callee.expression) &&
+    /^spanweave(_\d+)?$/.test(tsInstance.idText(callee.expression)) &&
+    RUNTIME_ENTRY_POINTS.includes(tsInstance.idText(callee.name))
+  );
+}

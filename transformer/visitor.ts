@@ -1,0 +1,204 @@
+import type * as ts from 'typescript';
+import { compileAttribute } from './attributes.js';
+import { DiagnosticCode, type Report } from './diagnostics.js';
+import { inferSpanName } from './naming.js';
+import { isAlreadyWrapped, problemsWithBody, wrapFunction, type TracedFunction } from './rewrite.js';
+import { attachedComments, type FoundTag, type TagComment } from './tags/comments.js';
+import { parseTracedTag, type TracedTag } from './tags/grammar.js';
+import { unwrapExpression } from './utils/unwrap.js';
+
+/** What the visitor of one file needs; set up once per file by the transformer. */
+export interface FileContext {
+  readonly ts: typeof ts;
+  readonly transformation: ts.TransformationContext;
+  readonly file: ts.SourceFile;
+  readonly comments: ReadonlyMap<number, TagComment>;
+  readonly report: Report;
+  /** Global value names, for checking `attr.` expressions; computed on first use. */
+  readonly globals: () => ReadonlySet<string>;
+  /** The file's runtime namespace identifier; asking for it makes the file import the runtime. */
+  readonly runtime: () => ts.Identifier;
+}
+
+/**
+ * Visits a file: on the way down, each tag comment is read where it stands and turned into a plan
+ * for the function(s) it marks; on the way up, each planned function is rewritten. Every tag
+ * comment is either used or reported, so no tag is silently ignored.
+ */
+export function createVisitor(context: FileContext): { visit: (node: ts.Node) => ts.Node; reportUnattached: () => void } {
+  const { ts: t, file, report } = context;
+  const plans = new Map<ts.Node, TracedTag>();
+  const consumed = new Set<number>();
+
+  const visit = (node: ts.Node): ts.Node => {
+    planTags(node);
+    const visited = t.visitEachChild(node, visit, context.transformation);
+    const tag = plans.get(node);
+    return tag ? trace(node as TracedFunction, visited as TracedFunction, tag) : visited;
+  };
+
+  function planTags(node: ts.Node): void {
+    if (!mayCarryTag(t, node)) return;
+    const comments = attachedComments(t, file, node, context.comments);
+    if (comments.length === 0) return;
+    const tags = comments.flatMap((comment) => {
+      consumed.add(comment.pos);
+      return comment.tags;
+    });
+    const [first, second] = tags;
+    if (second !== undefined) {
+      const both = first!.name === second.name ? `@${first!.name} is given twice` : '@traced and @untraced are both given';
+      report(second.pos, second.name.length + 1, `${both} for one declaration. Keep one tag.`, DiagnosticCode.malformedTag);
+      return;
+    }
+    if (first!.name === 'untraced') return optOut(node, first!);
+    const { tag, problems } = parseTracedTag(first!.pos, first!.body);
+    for (const problem of problems) report(problem.pos, problem.length, problem.message, DiagnosticCode.malformedTag);
+    if (tag) applyTag(node, tag, first!);
+  }
+
+  function applyTag(node: ts.Node, tag: TracedTag, found: FoundTag): void {
+    if (t.isConstructorDeclaration(node)) {
+      return report(found.pos, 7, 'A constructor cannot be traced: its body must run as the constructor itself. Trace a factory function or a method it calls instead.', DiagnosticCode.cannotTrace);
+    }
+    if (isTracedFunction(t, node)) return planFunction(node, tag, found);
+    if (t.isPropertyDeclaration(node) || t.isPropertyAssignment(node)) return planValue(node.initializer, tag, found);
+    if (t.isVariableStatement(node)) {
+      const [declaration, ...others] = node.declarationList.declarations;
+      if (others.length > 0) {
+        return report(found.pos, 7, '@traced is on a statement that declares several variables. Declare the traced one on its own.', DiagnosticCode.notAFunction);
+      }
+      return planValue(declaration?.initializer, tag, found);
+    }
+    if (t.isExportAssignment(node)) return planValue(node.expression, tag, found);
+    if (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression)) return planValue(node.expression.right, tag, found);
+    if (t.isClassLike(node) || t.isObjectLiteralExpression(node)) return planMembers(node, tag, found);
+    report(found.pos, 7, `@traced marks functions, but '${node.getText(file)}' refers to one declared elsewhere. Tag that declaration.`, DiagnosticCode.notAFunction);
+  }
+
+  function planValue(value: ts.Expression | undefined, tag: TracedTag, found: FoundTag): void {
+    const target = value && unwrapExpression(t, value);
+    if (target && (t.isFunctionExpression(target) || t.isArrowFunction(target))) return planFunction(target, tag, found);
+    if (target && (t.isClassExpression(target) || t.isObjectLiteralExpression(target))) return planMembers(target, tag, found);
+    report(found.pos, 7, `@traced marks functions, but this value is ${target ? 'not a function, class or object literal' : 'missing'}. Move the tag onto the function that should get a span.`, DiagnosticCode.notAFunction);
+  }
+
+  function planFunction(fn: TracedFunction, tag: TracedTag, found: FoundTag): void {
+    if (fn.body !== undefined) {
+      plans.set(fn, tag);
+      return;
+    }
+    const implementation = implementationOf(t, fn);
+    if (implementation) plans.set(implementation, tag);
+    else report(found.pos, 7, '@traced is on a declaration without a body (ambient, abstract or an interface member). Put it on the implementation.', DiagnosticCode.notAFunction);
+  }
+
+  /** A tag on a class or object literal marks each method and each function-valued property. */
+  function planMembers(owner: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression, tag: TracedTag, found: FoundTag): void {
+    if (tag.name !== undefined) {
+      report(found.pos, 7, "'name=' names a single span, but this tag is on a class or object literal. Put name= on each method instead.", DiagnosticCode.malformedTag);
+      return;
+    }
+    const members: readonly ts.Node[] = t.isObjectLiteralExpression(owner) ? owner.properties : owner.members;
+    for (const member of members) {
+      const fn = memberFunction(member);
+      if (fn?.body !== undefined) plans.set(fn, tag);
+      if (t.isShorthandPropertyAssignment(member) || t.isSpreadAssignment(member)) {
+        const text = member.getText(file);
+        report(member.getStart(file), text.length, `'${text}' is not traced: its functions are declared elsewhere. Tag those declarations.`, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+      }
+    }
+  }
+
+  function memberFunction(member: ts.Node): TracedFunction | undefined {
+    if (t.isMethodDeclaration(member)) return member;
+    if (t.isPropertyDeclaration(member) || t.isPropertyAssignment(member)) {
+      const value = member.initializer && unwrapExpression(t, member.initializer);
+      if (value && (t.isArrowFunction(value) || t.isFunctionExpression(value))) return value;
+    }
+    return undefined;
+  }
+
+  function optOut(node: ts.Node, found: FoundTag): void {
+    const fn = memberFunction(node);
+    if (fn && plans.delete(fn)) return;
+    report(found.pos, 9, '@untraced has no effect here: it opts a method out of a @traced class or object literal.', DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+  }
+
+  function trace(original: TracedFunction, visited: TracedFunction, tag: TracedTag): ts.Node {
+    if (visited.body === undefined || isAlreadyWrapped(t, visited.body)) return visited;
+    const problem = problemsWithBody(t, original as TracedFunction & { body: ts.ConciseBody });
+    if (problem) {
+      report(problem.node.getStart(file), problem.node.getWidth(file), problem.message, DiagnosticCode.cannotTrace);
+      return visited;
+    }
+    const spanName = tag.name ?? inferSpanName(t, file, original);
+    if (spanName === undefined) {
+      report(tag.pos, 7, 'This function has no name to give its span. Add name=<span name> to the tag.', DiagnosticCode.cannotTrace);
+      return visited;
+    }
+    return wrapFunction(t, visited as TracedFunction & { body: ts.ConciseBody }, {
+      runtime: context.runtime(),
+      spanName,
+      attributes: attributesOf(original, tag),
+    });
+  }
+
+  function attributesOf(fn: TracedFunction, tag: TracedTag): ts.ArrowFunction | undefined {
+    const { factory } = t;
+    const properties: ts.PropertyAssignment[] = [];
+    for (const option of tag.attributes) {
+      const result = compileAttribute(t, context.transformation, fn, option, context.globals());
+      if ('problem' in result) report(option.pos, option.expression.length, result.problem, DiagnosticCode.badAttribute);
+      else properties.push(factory.createPropertyAssignment(factory.createStringLiteral(option.key), result.expression));
+    }
+    if (properties.length === 0) return undefined;
+    const object = factory.createParenthesizedExpression(factory.createObjectLiteralExpression(properties, false));
+    return factory.createArrowFunction(undefined, undefined, [], undefined, factory.createToken(t.SyntaxKind.EqualsGreaterThanToken), object);
+  }
+
+  function reportUnattached(): void {
+    for (const comment of context.comments.values()) {
+      if (consumed.has(comment.pos)) continue;
+      for (const tag of comment.tags) {
+        report(
+          tag.pos,
+          tag.name.length + 1,
+          `@${tag.name} is not directly above a function, method, class or object literal (or a variable, property or export default holding one). Move the comment there.`,
+          DiagnosticCode.notAFunction,
+        );
+      }
+    }
+  }
+
+  return { visit, reportUnattached };
+}
+
+function isTracedFunction(t: typeof ts, node: ts.Node): node is TracedFunction {
+  return t.isFunctionDeclaration(node) || t.isMethodDeclaration(node) || t.isGetAccessorDeclaration(node) || t.isSetAccessorDeclaration(node) || t.isFunctionExpression(node) || t.isArrowFunction(node);
+}
+
+/** The node kinds a tag comment may stand above. */
+function mayCarryTag(t: typeof ts, node: ts.Node): boolean {
+  return (
+    isTracedFunction(t, node) ||
+    t.isConstructorDeclaration(node) ||
+    t.isPropertyDeclaration(node) ||
+    t.isPropertyAssignment(node) ||
+    t.isShorthandPropertyAssignment(node) ||
+    t.isVariableStatement(node) ||
+    t.isExportAssignment(node) ||
+    (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression) && node.expression.operatorToken.kind === t.SyntaxKind.EqualsToken) ||
+    t.isClassLike(node) ||
+    t.isObjectLiteralExpression(node)
+  );
+}
+
+/** For an overload signature, the implementation that follows it. */
+function implementationOf(t: typeof ts, signature: TracedFunction): TracedFunction | undefined {
+  const parent = signature.parent as { statements?: readonly ts.Node[]; members?: readonly ts.Node[] };
+  const siblings: readonly ts.Node[] = parent.statements ?? parent.members ?? [];
+  const name = signature.name?.getText();
+  if (name === undefined) return undefined;
+  return siblings.find((s): s is TracedFunction => s.pos > signature.pos && isTracedFunction(t, s) && s.body !== undefined && s.name?.getText() === name);
+}
