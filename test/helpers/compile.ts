@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import type * as ts from 'typescript';
+import { freshDir, repoRoot } from './paths.js';
+
+const require = createRequire(import.meta.url);
+const typescript = require('typescript') as typeof ts;
+const spanweave = (require(join(repoRoot, 'dist/transformer/index.js')) as { default: (...args: unknown[]) => ts.TransformerFactory<ts.SourceFile> }).default;
+
+export interface Build {
+  readonly outDir: string;
+  /** What the compiler printed (tsc's diagnostics), or the formatted diagnostics of an API build. */
+  readonly output: string;
+  readonly exitCode: number;
+  /** Loads a compiled module of this build (CommonJS) by its path relative to outDir, without extension. */
+  load<T = Record<string, unknown>>(module: string): T;
+}
+
+function build(outDir: string, output: string, exitCode: number): Build {
+  return { outDir, output, exitCode, load: (module) => require(join(outDir, `${module}.js`)) };
+}
+
+const tspc = join(repoRoot, 'node_modules/ts-patch/bin/tspc.js');
+const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+
+/** Compiles a fixture project with ts-patch's `tspc`, which loads the plugin from its tsconfig. */
+export function compileWithTspc(project: string, args: readonly string[] = []): Build {
+  return runCompiler(tspc, project, 'tspc', args);
+}
+
+/** Compiles the same project with plain `tsc`, which ignores `plugins`: the untraced twin. */
+export function compileWithTsc(project: string, args: readonly string[] = []): Build {
+  return runCompiler(tsc, project, 'tsc', args);
+}
+
+function runCompiler(bin: string, project: string, label: string, args: readonly string[]): Build {
+  const outDir = freshDir(`${label}-${project.split('/').pop()}`);
+  const result = spawnSync(process.execPath, [bin, '-p', project, '--outDir', outDir, '--pretty', 'false', ...args], { encoding: 'utf8' });
+  return build(outDir, result.stdout + result.stderr, result.status ?? -1);
+}
+
+function parseProject(project: string): ts.ParsedCommandLine {
+  const configFile = join(project, 'tsconfig.json');
+  const { config } = typescript.readConfigFile(configFile, typescript.sys.readFile);
+  return typescript.parseJsonConfigFileContent(config, typescript.sys, project);
+}
+
+const formatHost: ts.FormatDiagnosticsHost = {
+  getCanonicalFileName: (f) => f,
+  getCurrentDirectory: () => repoRoot,
+  getNewLine: () => '\n',
+};
+
+/** Compiles with `program.emit(..., { before: [spanweave(program)] })`, the ts-loader / ts-node path. */
+export function compileWithProgram(project: string): Build {
+  const parsed = parseProject(project);
+  const outDir = freshDir(`program-${project.split('/').pop()}`);
+  const program = typescript.createProgram(parsed.fileNames, { ...parsed.options, outDir });
+  const diagnostics: ts.Diagnostic[] = [];
+  const result = program.emit(undefined, undefined, undefined, false, {
+    before: [spanweave(program, { onDiagnostic: (d: ts.Diagnostic) => diagnostics.push(d) })],
+  });
+  const all = [...typescript.getPreEmitDiagnostics(program), ...result.diagnostics, ...diagnostics];
+  return build(outDir, typescript.formatDiagnostics(all, formatHost), all.length > 0 ? 1 : 0);
+}
+
+/** Compiles each file alone with `ts.transpileModule`: no program, no type checker. */
+export function compileWithTranspileModule(project: string): Build {
+  const parsed = parseProject(project);
+  const outDir = freshDir(`transpile-${project.split('/').pop()}`);
+  const rootDir = parsed.options.rootDir ?? project;
+  const diagnostics: ts.Diagnostic[] = [];
+  for (const fileName of parsed.fileNames) {
+    const { outputText } = typescript.transpileModule(readFileSync(fileName, 'utf8'), {
+      compilerOptions: parsed.options,
+      fileName,
+      transformers: { before: [spanweave(undefined, { onDiagnostic: (d: ts.Diagnostic) => diagnostics.push(d) })] },
+    });
+    const target = join(outDir, relative(rootDir, fileName)).replace(/\.([cm]?)ts$/, '.$1js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  return build(outDir, typescript.formatDiagnostics(diagnostics, formatHost), diagnostics.length > 0 ? 1 : 0);
+}
+
+/** Every emitted file of a build, by path relative to outDir. */
+export function emittedFiles(outDir: string, extension: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(extension)) files.set(relative(outDir, path), readFileSync(path, 'utf8'));
+    }
+  };
+  walk(outDir);
+  return files;
+}
+
+export { typescript, spanweave };

@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import type * as Api from '@opentelemetry/api';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+
+// The same CommonJS copies that compiled fixtures load through spanweave/runtime.
+const require = createRequire(import.meta.url);
+export const api = require('@opentelemetry/api') as typeof Api;
+const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
+const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
+
+export type FinishedSpan = SdkTraceBase.ReadableSpan;
+
+export interface TestSdk {
+  /** Spans ended so far, in the order they ended. */
+  spans(): FinishedSpan[];
+  /** One span by name; fails when there is not exactly one. */
+  span(name: string): FinishedSpan;
+  reset(): void;
+  uninstall(): void;
+}
+
+/** Registers a real SDK: BasicTracerProvider, in-memory exporter, AsyncLocalStorage context. */
+export function installSdk(): TestSdk {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.trace.setGlobalTracerProvider(provider);
+  return {
+    spans: () => exporter.getFinishedSpans(),
+    span(name) {
+      const found = exporter.getFinishedSpans().filter((s) => s.name === name);
+      if (found.length !== 1) throw new Error(`expected one span '${name}', found ${found.length}: ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`);
+      return found[0]!;
+    },
+    reset: () => exporter.reset(),
+    uninstall() {
+      api.trace.disable();
+      api.context.disable();
+    },
+  };
+}
+
+/** The spans as an indented tree of names, children in start order: easy to read in a failed assertion. */
+export function spanTree(spans: readonly FinishedSpan[]): string {
+  const byParent = new Map<string | undefined, FinishedSpan[]>();
+  const ids = new Set(spans.map((s) => s.spanContext().spanId));
+  for (const span of spans) {
+    const parent = span.parentSpanContext?.spanId;
+    const key = parent !== undefined && ids.has(parent) ? parent : undefined;
+    byParent.set(key, [...(byParent.get(key) ?? []), span]);
+  }
+  const lines: string[] = [];
+  const walk = (parent: string | undefined, depth: number): void => {
+    const children = [...(byParent.get(parent) ?? [])].sort((a, b) => hrtimeNs(a.startTime) - hrtimeNs(b.startTime));
+    for (const child of children) {
+      lines.push(`${'  '.repeat(depth)}${child.name}`);
+      walk(child.spanContext().spanId, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  return lines.join('\n');
+}
+
+function hrtimeNs([seconds, nanos]: Api.HrTime): number {
+  return seconds * 1e9 + nanos;
+}
