@@ -2,8 +2,9 @@ import type * as ts from 'typescript';
 import { skipWrappersUp } from './utils/unwrap.js';
 
 /**
- * The span name a function gets without `name=`: `Class.method`, `object.method`, the function's
- * or its variable's name, or the file's base name for an anonymous default export. Undefined when
+ * The span name a function gets without `name=`: `Class.method`, `object.method`, the declared
+ * function's name, the variable or property a function expression is bound to (else its own
+ * name), or the file's base name for an anonymous default export. Undefined when
  * nothing names it (an anonymous callback): the tag must then say `name=`.
  */
 export function inferSpanName(tsInstance: typeof ts, file: ts.SourceFile, fn: ts.FunctionLikeDeclaration): string | undefined {
@@ -11,9 +12,9 @@ export function inferSpanName(tsInstance: typeof ts, file: ts.SourceFile, fn: ts
   if (tsInstance.isClassLike(parent) || tsInstance.isObjectLiteralExpression(parent)) {
     return qualify(ownerName(tsInstance, file, parent), memberName(tsInstance, file, fn));
   }
-  if ((tsInstance.isFunctionDeclaration(fn) || tsInstance.isFunctionExpression(fn)) && fn.name) return fn.name.text;
-  if (tsInstance.isFunctionDeclaration(fn)) return fileBaseName(file); // export default function () {}
-  return bindingName(tsInstance, file, fn);
+  if (tsInstance.isFunctionDeclaration(fn)) return fn.name?.text ?? fileBaseName(file); // export default function () {}
+  // The name callers use: `service.fetch` for `fetch: function load() {}`.
+  return bindingName(tsInstance, file, fn) ?? (tsInstance.isFunctionExpression(fn) ? fn.name?.text : undefined);
 }
 
 /** The name of what a class or object literal is bound to, for `Owner.member` names. */

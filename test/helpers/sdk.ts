@@ -41,8 +41,11 @@ export function installSdk(): TestSdk {
   };
 }
 
-/** The spans as an indented tree of names, children in start order: easy to read in a failed assertion. */
-export function spanTree(spans: readonly FinishedSpan[]): string {
+/**
+ * The spans as an indented tree of names, children in start order: easy to read in a failed
+ * assertion. With `markErrors`, a span whose status is ERROR gets ` !` after its name.
+ */
+export function spanTree(spans: readonly FinishedSpan[], { markErrors = false } = {}): string {
   const byParent = new Map<string | undefined, FinishedSpan[]>();
   const ids = new Set(spans.map((s) => s.spanContext().spanId));
   for (const span of spans) {
@@ -54,7 +57,8 @@ export function spanTree(spans: readonly FinishedSpan[]): string {
   const walk = (parent: string | undefined, depth: number): void => {
     const children = [...(byParent.get(parent) ?? [])].sort((a, b) => hrtimeNs(a.startTime) - hrtimeNs(b.startTime));
     for (const child of children) {
-      lines.push(`${'  '.repeat(depth)}${child.name}`);
+      const mark = markErrors && child.status.code === api.SpanStatusCode.ERROR ? ' !' : '';
+      lines.push(`${'  '.repeat(depth)}${child.name}${mark}`);
       walk(child.spanContext().spanId, depth + 1);
     }
   };

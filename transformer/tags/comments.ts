@@ -56,7 +56,9 @@ export function attachedComments(tsInstance: typeof ts, file: ts.SourceFile, nod
   if (decorators?.length) positions.push(decorators[decorators.length - 1]!.end);
   const attached: TagComment[] = [];
   for (const position of positions) {
-    for (const range of tsInstance.getLeadingCommentRanges(file.text, position) ?? []) {
+    // A comment on the line of the previous token counts as that token's "trailing" comment.
+    const ranges = [...(tsInstance.getTrailingCommentRanges(file.text, position) ?? []), ...(tsInstance.getLeadingCommentRanges(file.text, position) ?? [])];
+    for (const range of ranges) {
       const comment = comments.get(range.pos);
       if (comment) attached.push(comment);
     }
