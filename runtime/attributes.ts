@@ -1,4 +1,5 @@
-import { diag, type Attributes, type AttributeValue } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
+import { diag } from './api.js';
 
 /** Longest string kept in an attribute, a status message or an exception message. */
 export const MAX_VALUE_LENGTH = 1024;

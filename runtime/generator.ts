@@ -1,4 +1,5 @@
-import { context, type Context, type Span } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
+import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import { endWithError, startInternalSpan } from './span.js';
 import { activeTracer } from './tracer.js';

@@ -2,8 +2,16 @@
  * spanweave/runtime: what code compiled by spanweave/transformer calls. It depends only on
  * @opentelemetry/api and costs close to nothing while no SDK is registered.
  */
-export { run, runAsync } from './run.js';
-export { runGenerator, runAsyncGenerator } from './generator.js';
+import { run as runImpl, runAsync as runAsyncImpl } from './run.js';
+import { runAsyncGenerator as runAsyncGeneratorImpl, runGenerator as runGeneratorImpl } from './generator.js';
+
+// Exported as constants, not `export { run } from`: CommonJS output turns a re-export into a
+// getter, which every traced call would pay for.
+export const run = runImpl;
+export const runAsync = runAsyncImpl;
+export const runGenerator = runGeneratorImpl;
+export const runAsyncGenerator = runAsyncGeneratorImpl;
+
 export type { AttributeSource } from './attributes.js';
 export { MAX_VALUE_LENGTH, MAX_ARRAY_LENGTH } from './attributes.js';
 export { VERSION } from './version.js';

@@ -1,7 +1,11 @@
-import { context } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
+import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import { endWithError, startInternalSpan } from './span.js';
 import { activeTracer } from './tracer.js';
+
+// Each entry point is a small function that the engine can inline into the traced function, with
+// the work for a registered SDK out of line.
 
 /**
  * Runs the body of a traced function that is not `async` inside an active span.
@@ -10,7 +14,20 @@ import { activeTracer } from './tracer.js';
  */
 export function run<T>(name: string, body: () => T, attributes?: AttributeSource): T {
   const tracer = activeTracer();
-  if (tracer === undefined) return body();
+  return tracer === undefined ? body() : traceCall(tracer, name, body, attributes);
+}
+
+/**
+ * Runs the body of an `async` function inside an active span. The body's own promise is
+ * returned: the traced function awaits it, so its rejection still reaches the caller unhandled
+ * or handled exactly as before, and the span ends one turn before the caller resumes.
+ */
+export function runAsync<T>(name: string, body: () => Promise<T>, attributes?: AttributeSource): Promise<T> {
+  const tracer = activeTracer();
+  return tracer === undefined ? body() : traceAsyncCall(tracer, name, body, attributes);
+}
+
+function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: AttributeSource | undefined): T {
   const { span, context: spanContext } = startInternalSpan(tracer, name, attributes);
   let result: T;
   try {
@@ -36,14 +53,7 @@ export function run<T>(name: string, body: () => T, attributes?: AttributeSource
   return result;
 }
 
-/**
- * Runs the body of an `async` function inside an active span. The body's own promise is
- * returned: the traced function awaits it, so its rejection still reaches the caller unhandled
- * or handled exactly as before, and the span ends one turn before the caller resumes.
- */
-export function runAsync<T>(name: string, body: () => Promise<T>, attributes?: AttributeSource): Promise<T> {
-  const tracer = activeTracer();
-  if (tracer === undefined) return body();
+function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promise<T>, attributes: AttributeSource | undefined): Promise<T> {
   const { span, context: spanContext } = startInternalSpan(tracer, name, attributes);
   const promise = context.with(spanContext, body);
   promise.then(

@@ -1,4 +1,5 @@
-import { context, trace, SpanKind, SpanStatusCode, type Context, type Exception, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import type { Context, Exception, Span, SpanOptions, Tracer } from '@opentelemetry/api';
+import { context, trace, SpanKind, SpanStatusCode } from './api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from './attributes.js';
 
 const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
