@@ -2,7 +2,7 @@ import type * as ts from 'typescript';
 import { createDiagnostic, printDiagnostic, type Report } from './diagnostics.js';
 import { addRuntimeImport } from './runtime-import.js';
 import { globalNames } from './scope.js';
-import { findTagComments } from './tags/comments.js';
+import { findTags } from './tags/comments.js';
 import { createVisitor } from './visitor.js';
 
 /** Options from the tsconfig plugin entry, or passed by a programmatic caller. */
@@ -33,8 +33,8 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
 
   return (transformation) => (file) => {
     if (file.isDeclarationFile) return file;
-    const comments = findTagComments(tsInstance, file);
-    if (comments.size === 0) return file;
+    const tags = findTags(tsInstance, file);
+    if (tags.comments.size === 0 && tags.outsideJsDoc.length === 0) return file;
 
     const report: Report = (pos, length, message, code, category) => {
       const key = `${file.fileName}:${pos}:${code}:${message}`;
@@ -48,7 +48,7 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
       ts: tsInstance,
       transformation,
       file,
-      comments,
+      tags,
       report,
       globals: () => (globals ??= globalNames(tsInstance, file, program?.getTypeChecker())),
       runtime: () => (runtime ??= tsInstance.factory.createUniqueName('spanweave')),

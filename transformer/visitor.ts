@@ -3,7 +3,7 @@ import { compileAttribute } from './attributes.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
 import { inferSpanName } from './naming.js';
 import { isAlreadyWrapped, problemsWithBody, wrapFunction, type TracedFunction } from './rewrite.js';
-import { attachedComments, type FoundTag, type TagComment } from './tags/comments.js';
+import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
 import { parseTracedTag, type TracedTag } from './tags/grammar.js';
 import { unwrapExpression } from './utils/unwrap.js';
 
@@ -12,7 +12,7 @@ export interface FileContext {
   readonly ts: typeof ts;
   readonly transformation: ts.TransformationContext;
   readonly file: ts.SourceFile;
-  readonly comments: ReadonlyMap<number, TagComment>;
+  readonly tags: FileTags;
   readonly report: Report;
   /** Global value names, for checking `attr.` expressions; computed on first use. */
   readonly globals: () => ReadonlySet<string>;
@@ -39,7 +39,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
 
   function planTags(node: ts.Node): void {
     if (!mayCarryTag(t, node)) return;
-    const comments = attachedComments(t, file, node, context.comments);
+    const comments = attachedComments(t, file, node, context.tags.comments);
     if (comments.length === 0) return;
     const tags = comments.flatMap((comment) => {
       consumed.add(comment.pos);
@@ -158,7 +158,10 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   }
 
   function reportUnattached(): void {
-    for (const comment of context.comments.values()) {
+    for (const tag of context.tags.outsideJsDoc) {
+      report(tag.pos, tag.name.length + 1, `@${tag.name} is in a '//' or '/* */' comment, where it is not read. Write it in a JSDoc comment: /** @${tag.name} */.`, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+    }
+    for (const comment of context.tags.comments.values()) {
       if (consumed.has(comment.pos)) continue;
       for (const tag of comment.tags) {
         report(

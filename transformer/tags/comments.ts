@@ -20,32 +20,45 @@ export interface TagComment {
 const TAG = /@(traced|untraced)(?![\w.-])/g;
 
 /**
- * Every JSDoc comment of the file that holds a spanweave tag, keyed by the comment's position.
+ * The spanweave tags of a file: those in JSDoc comments, and those mistakenly in other comments.
  * Comments are read from the text rather than from parsed JSDoc, so tags are found whatever the
  * compiler's JSDoc parsing mode (tsc skips JSDoc in .ts files since TypeScript 5.3) and in
  * `transpileModule` and bundlers alike. A file without the word costs one string search.
  */
-export function findTagComments(tsInstance: typeof ts, file: ts.SourceFile): Map<number, TagComment> {
-  const comments = new Map<number, TagComment>();
+export interface FileTags {
+  /** JSDoc comments holding tags, keyed by the comment's position. */
+  readonly comments: Map<number, TagComment>;
+  /** Tags that open a `//` or `/* *\/` comment: meant as tags, but not read from there. */
+  readonly outsideJsDoc: FoundTag[];
+}
+
+export function findTags(tsInstance: typeof ts, file: ts.SourceFile): FileTags {
+  const found: FileTags = { comments: new Map(), outsideJsDoc: [] };
   const { text } = file;
-  if (!text.includes('traced')) return comments;
+  if (!text.includes('traced')) return found;
   const tagsByComment = new Map<number, FoundTag[]>();
   for (const match of text.matchAll(TAG)) {
     const at = match.index;
-    const start = text.lastIndexOf('/**', at);
-    if (start < 0) continue;
-    const end = text.indexOf('*/', start + 2);
-    if (end < at || end === start + 2) continue; // closed before the tag, or `/**/`
-    if (!startsJsDocLine(text, start, at)) continue; // prose that mentions the tag
-    if (!tagsByComment.has(start)) {
-      if (!isTrivia(tsInstance, file, start)) continue; // inside a string, template or regex
-      tagsByComment.set(start, []);
-    }
     const name = match[1] as TagName;
-    tagsByComment.get(start)!.push({ name, pos: at, body: tagBody(text, at + 1 + name.length, end) });
+    const start = text.lastIndexOf('/*', at);
+    const end = start < 0 ? -1 : text.indexOf('*/', start + 2);
+    if (end > at && text[start + 2] === '*' && end !== start + 2) {
+      if (!opensLine(text, start + 3, at)) continue; // prose that mentions the tag
+      if (!tagsByComment.has(start)) {
+        if (!isTrivia(tsInstance, file, start)) continue; // inside a string, template or regex
+        tagsByComment.set(start, []);
+      }
+      tagsByComment.get(start)!.push({ name, pos: at, body: tagBody(text, at + 1 + name.length, end) });
+      continue;
+    }
+    const lineComment = text.lastIndexOf('//', at);
+    const opener = end > at ? start + 2 : lineComment >= 0 && !text.slice(lineComment, at).includes('\n') ? lineComment + 2 : -1;
+    if (opener >= 0 && opensLine(text, opener, at) && isTrivia(tsInstance, file, opener - 2)) {
+      found.outsideJsDoc.push({ name, pos: at, body: { text: '', positions: [at] } });
+    }
   }
-  for (const [pos, tags] of tagsByComment) comments.set(pos, { pos, tags });
-  return comments;
+  for (const [pos, tags] of tagsByComment) found.comments.set(pos, { pos, tags });
+  return found;
 }
 
 /** The tag comments that document `node`: those before it, and those after its decorators. */
@@ -66,9 +79,9 @@ export function attachedComments(tsInstance: typeof ts, file: ts.SourceFile, nod
   return attached;
 }
 
-/** A tag counts only at the start of a JSDoc line: after `/**`, or after white space and `*`. */
-function startsJsDocLine(text: string, commentStart: number, at: number): boolean {
-  for (let i = at - 1; i >= commentStart + 3; i--) {
+/** A tag counts only at the start of a comment line: after the opener, or after white space and `*`. */
+function opensLine(text: string, contentStart: number, at: number): boolean {
+  for (let i = at - 1; i >= contentStart; i--) {
     const c = text[i]!;
     if (c === '\n' || c === '\r') return true;
     if (c !== '*' && c !== ' ' && c !== '\t') return false;
