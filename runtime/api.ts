@@ -11,3 +11,4 @@ export const diag = api.diag;
 export const ProxyTracerProvider = api.ProxyTracerProvider;
 export const SpanKind = api.SpanKind;
 export const SpanStatusCode = api.SpanStatusCode;
+export const propagation = api.propagation;

@@ -1,6 +1,6 @@
 import type * as ts from 'typescript';
 import { createDiagnostic, printDiagnostic, type Report } from './diagnostics.js';
-import { addRuntimeImport } from './runtime-import.js';
+import { addRuntimeImports, RUNTIME_MODULES, type RuntimeModule } from './runtime-import.js';
 import { globalNames } from './scope.js';
 import { findTags } from './tags/comments.js';
 import { createVisitor } from './visitor.js';
@@ -42,7 +42,7 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
       reported.add(key);
       deliver(createDiagnostic(tsInstance, file, pos, length, message, code, category));
     };
-    let runtime: ts.Identifier | undefined;
+    const runtimes = new Map<RuntimeModule, ts.Identifier>();
     let globals: ReadonlySet<string> | undefined;
     const visitor = createVisitor({
       ts: tsInstance,
@@ -51,11 +51,15 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
       tags,
       report,
       globals: () => (globals ??= globalNames(tsInstance, file, program?.getTypeChecker())),
-      runtime: () => (runtime ??= tsInstance.factory.createUniqueName('spanweave')),
+      runtime(module) {
+        let name = runtimes.get(module);
+        if (name === undefined) runtimes.set(module, (name = tsInstance.factory.createUniqueName(RUNTIME_MODULES[module].localName)));
+        return name;
+      },
     });
     let result = tsInstance.visitEachChild(file, visitor.visit, transformation);
     visitor.reportUnattached();
-    if (runtime) result = addRuntimeImport(tsInstance, transformation, result, runtime);
+    if (runtimes.size > 0) result = addRuntimeImports(tsInstance, transformation, result, runtimes);
     return result;
   };
 }

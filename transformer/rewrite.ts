@@ -8,9 +8,9 @@ export type TracedFunction =
   | ts.FunctionExpression
   | ts.ArrowFunction;
 
-/** The runtime entry point for each function kind. */
+/** The runtime entry point for each function kind, and the gRPC ones. */
 const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
-export const RUNTIME_ENTRY_POINTS: readonly string[] = Object.values(ENTRY);
+const RUNTIME_ENTRY_POINTS: readonly string[] = [...Object.values(ENTRY), 'serve', 'client'];
 
 export interface WrapRequest {
   readonly runtime: ts.Identifier;
@@ -59,10 +59,73 @@ export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn
 }
 
 function runtimeCall(tsInstance: typeof ts, request: WrapRequest, entry: string, inner: ts.Expression): ts.CallExpression {
-  const { factory } = tsInstance;
-  const args = [factory.createStringLiteral(request.spanName), inner];
+  const args = [tsInstance.factory.createStringLiteral(request.spanName), inner];
   if (request.attributes) args.push(request.attributes);
-  return factory.createCallExpression(factory.createPropertyAccessExpression(request.runtime, entry), undefined, args);
+  return callRuntime(tsInstance, request.runtime, entry, args);
+}
+
+function callRuntime(tsInstance: typeof ts, runtime: ts.Identifier, entry: string, args: ts.Expression[]): ts.CallExpression {
+  const { factory } = tsInstance;
+  // Trailing `undefined`s are left out: the runtime's optional parameters take them.
+  while (args.length > 0 && tsInstance.isIdentifier(args[args.length - 1]!) && (args[args.length - 1] as ts.Identifier).text === 'undefined') args.pop();
+  return factory.createCallExpression(factory.createPropertyAccessExpression(runtime, entry), undefined, args);
+}
+
+export interface HandlerRequest extends WrapRequest {
+  /** `{ public: true, metadata: [...] }` when the tag has those options. */
+  readonly options?: ts.ObjectLiteralExpression;
+}
+
+/**
+ * A gRPC server handler `(call, callback?)`: the body moves into an arrow that takes the
+ * callback under the same name, so the body calls the runtime's wrapped callback:
+ *
+ *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", call, callback, (callback) => { body }) }
+ *
+ * Returns why the handler's shape does not allow that, if so.
+ */
+export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
+  const { factory, SyntaxKind } = tsInstance;
+  if (fn.asteriskToken) return 'A gRPC handler cannot be a generator. Write it as a function taking (call, callback) or (call).';
+  const [callParameter, callbackParameter] = fn.parameters;
+  let call: ts.Expression;
+  if (callParameter && tsInstance.isIdentifier(callParameter.name)) call = factory.createIdentifier(callParameter.name.text);
+  else if (!tsInstance.isArrowFunction(fn)) call = factory.createElementAccessExpression(factory.createIdentifier('arguments'), 0);
+  else return 'A gRPC handler written as an arrow needs its first parameter, the call, as a plain name: (call, callback) => ...';
+  if (callbackParameter && !tsInstance.isIdentifier(callbackParameter.name)) return "A gRPC handler's second parameter is the callback and must be a plain name.";
+  const callback = callbackParameter && (callbackParameter.name as ts.Identifier).text;
+
+  const isAsync = hasModifier(tsInstance, fn, SyntaxKind.AsyncKeyword);
+  const innerParameters = callback === undefined ? [] : [factory.createParameterDeclaration(undefined, undefined, callback)];
+  const inner = factory.createArrowFunction(
+    isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined,
+    undefined,
+    innerParameters,
+    undefined,
+    factory.createToken(SyntaxKind.EqualsGreaterThanToken),
+    fn.body,
+  );
+  const undefinedValue = factory.createIdentifier('undefined');
+  const served = callRuntime(tsInstance, request.runtime, 'serve', [
+    factory.createStringLiteral(request.spanName),
+    call,
+    callback === undefined ? undefinedValue : factory.createIdentifier(callback),
+    inner,
+    request.attributes ?? undefinedValue,
+    request.options ?? undefinedValue,
+  ]);
+  const expression = isAsync ? factory.createAwaitExpression(served) : served;
+  tsInstance.setSourceMapRange(expression, { pos: fn.body.pos, end: fn.body.end });
+  const newBody = tsInstance.isArrowFunction(fn) && !tsInstance.isBlock(fn.body) ? expression : factory.createBlock([...directivesOf(tsInstance, fn.body), factory.createReturnStatement(expression)], true);
+  return updateBody(tsInstance, fn, newBody);
+}
+
+/** `new Client(a, b, c)` -> `rt.client(Client, [a, b, c], options)`: the runtime adds its interceptor to the options. */
+export function wrapClientConstruction(tsInstance: typeof ts, construction: ts.NewExpression, runtime: ts.Identifier, options: ts.ObjectLiteralExpression | undefined): ts.Expression {
+  const { factory } = tsInstance;
+  const args: ts.Expression[] = [construction.expression, factory.createArrayLiteralExpression([...(construction.arguments ?? [])])];
+  if (options) args.push(options);
+  return tsInstance.setSourceMapRange(callRuntime(tsInstance, runtime, 'client', args), construction);
 }
 
 /**
@@ -144,12 +207,17 @@ export function isAlreadyWrapped(tsInstance: typeof ts, body: ts.ConciseBody): b
   while (expression && (tsInstance.isAwaitExpression(expression) || tsInstance.isYieldExpression(expression) || tsInstance.isParenthesizedExpression(expression))) {
     expression = expression.expression;
   }
-  if (!expression || !tsInstance.isCallExpression(expression)) return false;
-  const callee = expression.expression;
+  return expression !== undefined && isRuntimeCall(tsInstance, expression);
+}
+
+/** A call of a runtime entry point, `spanweave_1.run(...)` or `spanweave_grpc_1.client(...)`. */
+export function isRuntimeCall(tsInstance: typeof ts, node: ts.Node): boolean {
+  if (!tsInstance.isCallExpression(node)) return false;
+  const callee = node.expression;
   return (
     tsInstance.isPropertyAccessExpression(callee) &&
     tsInstance.isIdentifier(callee.expression) &&
-    /^spanweave(_\d+)?$/.test(tsInstance.idText(callee.expression)) &&
+    /^spanweave(_grpc)?(_\d+)?$/.test(tsInstance.idText(callee.expression)) &&
     RUNTIME_ENTRY_POINTS.includes(tsInstance.idText(callee.name))
   );
 }

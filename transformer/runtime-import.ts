@@ -1,28 +1,36 @@
 import type * as ts from 'typescript';
 
-export const RUNTIME_MODULE = 'spanweave/runtime';
+/** The runtime modules generated code calls, and the base of each one's local name. */
+export const RUNTIME_MODULES = {
+  core: { specifier: 'spanweave/runtime', localName: 'spanweave' },
+  grpc: { specifier: 'spanweave/runtime/grpc', localName: 'spanweave_grpc' },
+} as const;
+
+export type RuntimeModule = keyof typeof RUNTIME_MODULES;
 
 /**
- * Adds `import * as <runtime> from "spanweave/runtime"` after the file's directives. The
- * compiler's module transform turns it into `require` for CommonJS output. A script (a file with
- * no import or export) would not be transformed, so in CommonJS it gets the `require` directly.
+ * Adds `import * as <name> from "spanweave/runtime..."` after the file's directives, one per
+ * module used. The compiler's module transform turns it into `require` for CommonJS output. A
+ * script (a file with no import or export) would not be transformed, so in CommonJS it gets the
+ * `require` directly.
  */
-export function addRuntimeImport(tsInstance: typeof ts, context: ts.TransformationContext, file: ts.SourceFile, runtime: ts.Identifier): ts.SourceFile {
+export function addRuntimeImports(
+  tsInstance: typeof ts,
+  context: ts.TransformationContext,
+  file: ts.SourceFile,
+  imports: ReadonlyMap<RuntimeModule, ts.Identifier>,
+): ts.SourceFile {
   const { factory } = tsInstance;
-  const specifier = factory.createStringLiteral(RUNTIME_MODULE);
-  const statement =
-    tsInstance.isExternalModule(file) || !emitsCommonJs(tsInstance, context.getCompilerOptions(), file)
-      ? factory.createImportDeclaration(undefined, factory.createImportClause(false, undefined, factory.createNamespaceImport(runtime)), specifier)
-      : factory.createVariableStatement(
-          undefined,
-          factory.createVariableDeclarationList(
-            [factory.createVariableDeclaration(runtime, undefined, undefined, factory.createCallExpression(factory.createIdentifier('require'), undefined, [specifier]))],
-            tsInstance.NodeFlags.Const,
-          ),
-        );
+  const asImport = tsInstance.isExternalModule(file) || !emitsCommonJs(tsInstance, context.getCompilerOptions(), file);
+  const statements = [...imports].map(([module, name]) => {
+    const specifier = factory.createStringLiteral(RUNTIME_MODULES[module].specifier);
+    if (asImport) return factory.createImportDeclaration(undefined, factory.createImportClause(false, undefined, factory.createNamespaceImport(name)), specifier);
+    const require = factory.createCallExpression(factory.createIdentifier('require'), undefined, [specifier]);
+    return factory.createVariableStatement(undefined, factory.createVariableDeclarationList([factory.createVariableDeclaration(name, undefined, undefined, require)], tsInstance.NodeFlags.Const));
+  });
   const directives = file.statements.findIndex((s) => !tsInstance.isExpressionStatement(s) || !tsInstance.isStringLiteral(s.expression));
   const at = directives < 0 ? file.statements.length : directives;
-  return factory.updateSourceFile(file, [...file.statements.slice(0, at), statement, ...file.statements.slice(at)]);
+  return factory.updateSourceFile(file, [...file.statements.slice(0, at), ...statements, ...file.statements.slice(at)]);
 }
 
 function emitsCommonJs(tsInstance: typeof ts, options: ts.CompilerOptions, file: ts.SourceFile): boolean {

@@ -2,7 +2,8 @@ import type * as ts from 'typescript';
 import { compileAttribute } from './attributes.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
 import { inferSpanName } from './naming.js';
-import { isAlreadyWrapped, problemsWithBody, wrapFunction, type TracedFunction } from './rewrite.js';
+import { isAlreadyWrapped, isRuntimeCall, problemsWithBody, wrapClientConstruction, wrapFunction, wrapGrpcHandler, type TracedFunction } from './rewrite.js';
+import type { RuntimeModule } from './runtime-import.js';
 import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
 import { parseTracedTag, type TracedTag } from './tags/grammar.js';
 import { unwrapExpression } from './utils/unwrap.js';
@@ -16,8 +17,8 @@ export interface FileContext {
   readonly report: Report;
   /** Global value names, for checking `attr.` expressions; computed on first use. */
   readonly globals: () => ReadonlySet<string>;
-  /** The file's runtime namespace identifier; asking for it makes the file import the runtime. */
-  readonly runtime: () => ts.Identifier;
+  /** The file's name for a runtime module; asking for it makes the file import that module. */
+  readonly runtime: (module: RuntimeModule) => ts.Identifier;
 }
 
 /**
@@ -34,7 +35,9 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     planTags(node);
     const visited = t.visitEachChild(node, visit, context.transformation);
     const tag = plans.get(node);
-    return tag ? trace(node as TracedFunction, visited as TracedFunction, tag) : visited;
+    if (tag === undefined) return visited;
+    if (t.isNewExpression(visited)) return wrapClientConstruction(t, visited, context.runtime('grpc'), optionsOf(tag));
+    return trace(node as TracedFunction, visited as TracedFunction, tag);
   };
 
   function planTags(node: ts.Node): void {
@@ -72,18 +75,28 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     }
     if (t.isExportAssignment(node)) return planValue(node.expression, tag, found);
     if (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression)) return planValue(node.expression.right, tag, found);
+    if (t.isNewExpression(node)) return planValue(node, tag, found);
     if (t.isClassLike(node) || t.isObjectLiteralExpression(node)) return planMembers(node, tag, found);
     report(found.pos, 7, `@traced marks functions, but '${node.getText(file)}' refers to one declared elsewhere. Tag that declaration.`, DiagnosticCode.notAFunction);
   }
 
   function planValue(value: ts.Expression | undefined, tag: TracedTag, found: FoundTag): void {
     const target = value && unwrapExpression(t, value);
+    if (target && isRuntimeCall(t, target)) return; // compiled by an earlier run of the transformer
+    if (tag.kind === 'grpc.client') {
+      if (target && t.isNewExpression(target)) plans.set(target, tag);
+      else report(found.pos, 7, '@traced grpc.client marks the construction of a gRPC client: put it on `const client = new XClient(address, credentials)`.', DiagnosticCode.notAFunction);
+      return;
+    }
     if (target && (t.isFunctionExpression(target) || t.isArrowFunction(target))) return planFunction(target, tag, found);
     if (target && (t.isClassExpression(target) || t.isObjectLiteralExpression(target))) return planMembers(target, tag, found);
     report(found.pos, 7, `@traced marks functions, but this value is ${target ? 'not a function, class or object literal' : 'missing'}. Move the tag onto the function that should get a span.`, DiagnosticCode.notAFunction);
   }
 
   function planFunction(fn: TracedFunction, tag: TracedTag, found: FoundTag): void {
+    if (tag.kind === 'grpc.client') {
+      return report(found.pos, 7, '@traced grpc.client on a function is not supported yet. Tag the client construction instead: `/** @traced grpc.client */ const client = new XClient(...)`.', DiagnosticCode.notAFunction);
+    }
     if (fn.body !== undefined) {
       plans.set(fn, tag);
       return;
@@ -97,6 +110,10 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   function planMembers(owner: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression, tag: TracedTag, found: FoundTag): void {
     if (tag.name !== undefined) {
       report(found.pos, 7, "'name=' names a single span, but this tag is on a class or object literal. Put name= on each method instead.", DiagnosticCode.malformedTag);
+      return;
+    }
+    if (tag.kind === 'grpc.client') {
+      report(found.pos, 7, '@traced grpc.client marks the construction of a gRPC client, not a class or object literal.', DiagnosticCode.notAFunction);
       return;
     }
     const members: readonly ts.Node[] = t.isObjectLiteralExpression(owner) ? owner.properties : owner.members;
@@ -137,11 +154,22 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       report(tag.pos, 7, 'This function has no name to give its span. Add name=<span name> to the tag.', DiagnosticCode.cannotTrace);
       return visited;
     }
-    return wrapFunction(t, visited as TracedFunction & { body: ts.ConciseBody }, {
-      runtime: context.runtime(),
-      spanName,
-      attributes: attributesOf(original, tag),
-    });
+    const request = { runtime: context.runtime(tag.kind === 'grpc.server' ? 'grpc' : 'core'), spanName, attributes: attributesOf(original, tag) };
+    const body = visited as TracedFunction & { body: ts.ConciseBody };
+    if (tag.kind !== 'grpc.server') return wrapFunction(t, body, request);
+    const handler = wrapGrpcHandler(t, body, { ...request, options: optionsOf(tag) });
+    if (typeof handler !== 'string') return handler;
+    report(tag.pos, 7, handler, DiagnosticCode.cannotTrace);
+    return visited;
+  }
+
+  /** The tag's run-time options, `{ public: true, metadata: [...] }`, when it has any. */
+  function optionsOf(tag: TracedTag): ts.ObjectLiteralExpression | undefined {
+    const { factory } = t;
+    const properties: ts.PropertyAssignment[] = [];
+    if (tag.public) properties.push(factory.createPropertyAssignment('public', factory.createTrue()));
+    if (tag.metadata) properties.push(factory.createPropertyAssignment('metadata', factory.createArrayLiteralExpression(tag.metadata.map((key) => factory.createStringLiteral(key)))));
+    return properties.length > 0 ? factory.createObjectLiteralExpression(properties, false) : undefined;
   }
 
   function attributesOf(fn: TracedFunction, tag: TracedTag): ts.ArrowFunction | undefined {
@@ -193,7 +221,8 @@ function mayCarryTag(t: typeof ts, node: ts.Node): boolean {
     t.isExportAssignment(node) ||
     (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression) && node.expression.operatorToken.kind === t.SyntaxKind.EqualsToken) ||
     t.isClassLike(node) ||
-    t.isObjectLiteralExpression(node)
+    t.isObjectLiteralExpression(node) ||
+    t.isNewExpression(node)
   );
 }
 

@@ -25,9 +25,12 @@ function build(outDir: string, output: string, exitCode: number): Build {
 const tspc = join(repoRoot, 'node_modules/ts-patch/bin/tspc.js');
 const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
 
-/** Compiles a fixture project with ts-patch's `tspc`, which loads the plugin from its tsconfig. */
-export function compileWithTspc(project: string, args: readonly string[] = []): Build {
-  return runCompiler(tspc, project, 'tspc', args);
+/**
+ * Compiles a fixture project with ts-patch's `tspc`, which loads the plugin from its tsconfig.
+ * Output goes to a fresh directory, or to `outDir` for a fixture that finds files beside it.
+ */
+export function compileWithTspc(project: string, args: readonly string[] = [], outDir?: string): Build {
+  return runCompiler(tspc, project, 'tspc', args, outDir);
 }
 
 /** Compiles the same project with plain `tsc`, which ignores `plugins`: the untraced twin. */
@@ -35,8 +38,7 @@ export function compileWithTsc(project: string, args: readonly string[] = []): B
   return runCompiler(tsc, project, 'tsc', args);
 }
 
-function runCompiler(bin: string, project: string, label: string, args: readonly string[]): Build {
-  const outDir = freshDir(`${label}-${project.split('/').pop()}`);
+function runCompiler(bin: string, project: string, label: string, args: readonly string[], outDir = freshDir(`${label}-${project.split('/').pop()}`)): Build {
   const result = spawnSync(process.execPath, [bin, '-p', project, '--outDir', outDir, '--pretty', 'false', ...args], { encoding: 'utf8' });
   return build(outDir, result.stdout + result.stderr, result.status ?? -1);
 }

@@ -2,12 +2,14 @@ import { createRequire } from 'node:module';
 import type * as Api from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
+import type * as Core from '@opentelemetry/core';
 
 // The same CommonJS copies that compiled fixtures load through spanweave/runtime.
 const require = createRequire(import.meta.url);
 export const api = require('@opentelemetry/api') as typeof Api;
 const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
+const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof Core;
 
 export type FinishedSpan = SdkTraceBase.ReadableSpan;
 
@@ -20,12 +22,16 @@ export interface TestSdk {
   uninstall(): void;
 }
 
-/** Registers a real SDK: BasicTracerProvider, in-memory exporter, AsyncLocalStorage context. */
+/**
+ * Registers a real SDK as an application does: BasicTracerProvider with an in-memory exporter,
+ * AsyncLocalStorage context, W3C trace-context and baggage propagation.
+ */
 export function installSdk(): TestSdk {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.trace.setGlobalTracerProvider(provider);
+  api.propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   return {
     spans: () => exporter.getFinishedSpans(),
     span(name) {
@@ -37,6 +43,7 @@ export function installSdk(): TestSdk {
     uninstall() {
       api.trace.disable();
       api.context.disable();
+      api.propagation.disable();
     },
   };
 }

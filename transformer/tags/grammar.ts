@@ -1,7 +1,7 @@
 /**
  * The `@traced` tag grammar, independent of TypeScript:
  *
- *   @traced [kind] [name=<span name>] [attr.<key>=<expression>]...
+ *   @traced [grpc.server | grpc.client] [public] [name=<span name>] [metadata=<key>,...] [attr.<key>=<expression>]...
  *   @untraced
  *
  * Options are separated by white space; a value runs to the next white space outside quotes,
@@ -22,9 +22,15 @@ export interface AttributeOption {
   readonly pos: number;
 }
 
+export type TagKind = 'internal' | 'grpc.server' | 'grpc.client';
+
 export interface TracedTag {
-  readonly kind: 'internal';
+  readonly kind: TagKind;
   readonly name?: string;
+  /** `public` (server kinds): the caller is not trusted. */
+  readonly public: boolean;
+  /** `metadata=a,b` (gRPC kinds): metadata keys recorded as attributes. */
+  readonly metadata?: readonly string[];
   readonly attributes: readonly AttributeOption[];
   /** File position of the `@` of the tag. */
   readonly pos: number;
@@ -36,10 +42,13 @@ export interface GrammarProblem {
   readonly message: string;
 }
 
-/** Kinds and flags that the contract names but this version does not emit yet. */
-const PLANNED_WORDS = ['grpc.server', 'grpc.client', 'http.server', 'http.client', 'producer', 'consumer', 'public'];
+const KINDS: readonly TagKind[] = ['grpc.server', 'grpc.client'];
+/** Kinds and options that the contract names but this version does not emit yet. */
+const PLANNED_WORDS = ['http.server', 'http.client', 'producer', 'consumer'];
 const PLANNED_KEYS = ['from', 'into'];
-const KNOWN_KEYS = ['name', ...PLANNED_KEYS];
+const KNOWN_WORDS = [...KINDS, 'public', ...PLANNED_WORDS];
+const KNOWN_KEYS = ['name', 'metadata', ...PLANNED_KEYS];
+const METADATA_KEY = /^[0-9a-z_.-]+$/;
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag; problems: GrammarProblem[] } {
@@ -47,6 +56,9 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
   const attributes: AttributeOption[] = [];
   const seenKeys = new Set<string>();
   let name: string | undefined;
+  let kind: TagKind = 'internal';
+  let isPublic = false;
+  let metadata: string[] | undefined;
 
   for (const token of tokenize(body, problems)) {
     const report = (message: string, at = token.start, length = token.text.length): void => {
@@ -54,11 +66,17 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
     };
     const eq = token.text.indexOf('=');
     if (eq < 0) {
-      report(
-        PLANNED_WORDS.includes(token.text)
-          ? `'${token.text}' is not supported by this version of spanweave yet. Remove it to get an INTERNAL span.`
-          : `Unknown @traced option '${token.text}'.${suggest(token.text, PLANNED_WORDS)} Options are name=<span name> and attr.<key>=<expression>.`,
-      );
+      const word = token.text;
+      if ((KINDS as readonly string[]).includes(word)) {
+        if (kind !== 'internal') report(`A tag has one kind, but '${kind}' and '${word}' are both given. Keep one.`);
+        else kind = word as TagKind;
+      } else if (word === 'public') {
+        isPublic = true;
+      } else if (PLANNED_WORDS.includes(word)) {
+        report(`'${word}' is not supported by this version of spanweave yet. Remove it to get an INTERNAL span.`);
+      } else {
+        report(`Unknown @traced option '${word}'.${suggest(word, KNOWN_WORDS)} ${OPTIONS_HINT}`);
+      }
       continue;
     }
     const key = token.text.slice(0, eq);
@@ -72,6 +90,10 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
       report(`'${key}=' has no value. Write ${key}=<value> with no space after '='.`);
     } else if (key === 'name') {
       name = value;
+    } else if (key === 'metadata') {
+      metadata = value.split(',').map((k) => k.trim().toLowerCase());
+      const bad = metadata.find((k) => !METADATA_KEY.test(k));
+      if (bad !== undefined) report(`'${bad}' is not a metadata key. Write metadata=key1,key2 with lowercase keys.`);
     } else if (key.startsWith('attr.')) {
       const attributeKey = key.slice('attr.'.length);
       if (!ATTRIBUTE_KEY.test(attributeKey)) {
@@ -82,12 +104,17 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
     } else if (PLANNED_KEYS.includes(key)) {
       report(`'${key}=' is not supported by this version of spanweave yet.`);
     } else {
-      report(`Unknown @traced option '${key}='.${suggest(key, [...KNOWN_KEYS, 'attr.<key>'])} Options are name=<span name> and attr.<key>=<expression>.`, token.start, eq + 1);
+      report(`Unknown @traced option '${key}='.${suggest(key, [...KNOWN_KEYS, 'attr.<key>'])} ${OPTIONS_HINT}`, token.start, eq + 1);
     }
   }
+  if (isPublic && kind !== 'grpc.server') problems.push({ pos: tagPos, length: 7, message: "'public' is for server kinds: it applies to grpc.server. Remove it or add grpc.server." });
+  if (attributes.length > 0 && kind === 'grpc.client') problems.push({ pos: tagPos, length: 7, message: "'attr.' reads a function's parameters, but grpc.client marks a client construction. Remove it." });
+  if (metadata && kind === 'internal') problems.push({ pos: tagPos, length: 7, message: "'metadata=' is for gRPC kinds. Remove it or add grpc.server / grpc.client." });
   if (problems.length > 0) return { problems };
-  return { tag: { kind: 'internal', name, attributes, pos: tagPos }, problems };
+  return { tag: { kind, name, public: isPublic, metadata, attributes, pos: tagPos }, problems };
 }
+
+const OPTIONS_HINT = 'Options are a kind (grpc.server, grpc.client), public, name=<span name>, metadata=<keys> and attr.<key>=<expression>.';
 
 interface Token {
   readonly text: string;

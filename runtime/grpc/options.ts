@@ -1,0 +1,7 @@
+/** What a `grpc.server` / `grpc.client` tag passes to the runtime beyond the span name. */
+export interface GrpcTagOptions {
+  /** `public`: the caller is not trusted; start a new trace linked to the incoming one. */
+  readonly public?: boolean;
+  /** `metadata=a,b`: metadata keys whose values are recorded as attributes. */
+  readonly metadata?: readonly string[];
+}
