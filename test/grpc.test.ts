@@ -33,9 +33,12 @@ afterAll(async () => {
   sdk?.uninstall();
 });
 
+type UnaryMethod = (request: never, metadata: Grpc.Metadata, options: Grpc.CallOptions, callback: (error: Grpc.ServiceError | null, response: unknown) => void) => unknown;
+
 /** Calls a unary method of a grpc-js client and settles with [error, response]. */
-function unary(client: Grpc.Client & Record<string, Function>, method: string, request: object, metadata = new grpc.Metadata(), options: Grpc.CallOptions = {}): Promise<[Grpc.ServiceError | null, unknown]> {
-  return new Promise((resolve) => client[method]!(request, metadata, options, (error: Grpc.ServiceError | null, response: unknown) => resolve([error, response])));
+function unary<C extends Grpc.Client, M extends keyof C>(client: C, method: M, request: object, metadata = new grpc.Metadata(), options: Grpc.CallOptions = {}): Promise<[Grpc.ServiceError | null, unknown]> {
+  const call = client[method] as unknown as UnaryMethod;
+  return new Promise((resolve) => call.call(client, request as never, metadata, options, (error, response) => resolve([error, response])));
 }
 
 /** Waits for `count` finished spans: a server span may end just after the client saw its status. */
@@ -122,7 +125,7 @@ describe('a call chain across three services', () => {
 
 describe('statuses', () => {
   it('NOT_FOUND: an error on the client span, not on the server span', async () => {
-    const [error] = await unary(app.clients.users as never, 'getUser', { id: 'nobody' });
+    const [error] = await unary(app.clients.users, 'getUser', { id: 'nobody' });
     expect(error?.code).toBe(grpc.status.NOT_FOUND);
     const spans = await spansWhenDone(2);
     expect(tree(spans)).toBe(['shop.Users/GetUser CLIENT NOT_FOUND !', '  shop.Users/GetUser SERVER NOT_FOUND'].join('\n'));
@@ -133,7 +136,7 @@ describe('statuses', () => {
   });
 
   it('a handler that throws: UNKNOWN, the exception recorded on the server span', async () => {
-    const [error] = await unary(app.clients.users as never, 'getUser', { id: 'crash' });
+    const [error] = await unary(app.clients.users, 'getUser', { id: 'crash' });
     expect(error?.code).toBe(grpc.status.UNKNOWN);
     const spans = await spansWhenDone(2);
     expect(tree(spans)).toBe(['shop.Users/GetUser CLIENT UNKNOWN !', '  shop.Users/GetUser SERVER UNKNOWN !'].join('\n'));
@@ -162,7 +165,7 @@ describe('statuses', () => {
 
 describe('calls that do not finish normally', () => {
   it('deadline exceeded: both sides end, the server span an error', async () => {
-    const [error] = await unary(app.clients.users as never, 'getUser', { id: 'slow' }, new grpc.Metadata(), { deadline: Date.now() + 50 });
+    const [error] = await unary(app.clients.users, 'getUser', { id: 'slow' }, new grpc.Metadata(), { deadline: Date.now() + 50 });
     expect(error?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     const spans = await spansWhenDone(2);
     expect(tree(spans)).toBe(['shop.Users/GetUser CLIENT DEADLINE_EXCEEDED !', '  shop.Users/GetUser SERVER DEADLINE_EXCEEDED !'].join('\n'));

@@ -70,7 +70,7 @@ function assertSupported(tsInstance: typeof ts): void {
   const major = Number((tsInstance.version ?? '0').split('.')[0]);
   if (major === 5 || major === 6) return;
   throw new Error(
-    `spanweave/transformer supports TypeScript 5.x and 6.x, but was loaded into TypeScript ${tsInstance.version ?? '(unknown)'}. ` +
-      'TypeScript 7 (native) has no transformer API: emit with TypeScript 6 (`@typescript/typescript6`) or a bundler adapter.',
+    `spanweave/transformer supports TypeScript 5.x and 6.x, but was loaded into TypeScript ${tsInstance.version ?? '(unknown)'}.` +
+      (major >= 7 ? ' TypeScript 7 (native) has no transformer API: emit with TypeScript 6 (`@typescript/typescript6`) or a bundler adapter.' : ' Upgrade TypeScript to 5.0 or later.'),
   );
 }

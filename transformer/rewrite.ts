@@ -197,8 +197,12 @@ function boundNames(tsInstance: typeof ts, binding: ts.BindingName): string[] {
   return binding.elements.flatMap((e) => (tsInstance.isOmittedExpression(e) ? [] : boundNames(tsInstance, e.name)));
 }
 
-/** A body this transformer (or an earlier run of it, in emitted JavaScript) already wrapped. */
-export function isAlreadyWrapped(tsInstance: typeof ts, body: ts.ConciseBody): boolean {
+/**
+ * A body this transformer (or an earlier run of it, in emitted JavaScript) already wrapped: it
+ * returns a call of a runtime entry point through one of `runtimeNames`, the names under which
+ * the file imports a spanweave runtime module.
+ */
+export function isAlreadyWrapped(tsInstance: typeof ts, body: ts.ConciseBody, runtimeNames: ReadonlySet<string>): boolean {
   let expression: ts.Node | undefined = body;
   if (tsInstance.isBlock(body)) {
     const last = body.statements[body.statements.length - 1];
@@ -207,17 +211,17 @@ export function isAlreadyWrapped(tsInstance: typeof ts, body: ts.ConciseBody): b
   while (expression && (tsInstance.isAwaitExpression(expression) || tsInstance.isYieldExpression(expression) || tsInstance.isParenthesizedExpression(expression))) {
     expression = expression.expression;
   }
-  return expression !== undefined && isRuntimeCall(tsInstance, expression);
+  return expression !== undefined && isRuntimeCall(tsInstance, expression, runtimeNames);
 }
 
 /** A call of a runtime entry point, `spanweave_1.run(...)` or `spanweave_grpc_1.client(...)`. */
-export function isRuntimeCall(tsInstance: typeof ts, node: ts.Node): boolean {
+export function isRuntimeCall(tsInstance: typeof ts, node: ts.Node, runtimeNames: ReadonlySet<string>): boolean {
   if (!tsInstance.isCallExpression(node)) return false;
   const callee = node.expression;
   return (
     tsInstance.isPropertyAccessExpression(callee) &&
     tsInstance.isIdentifier(callee.expression) &&
-    /^spanweave(_grpc)?(_\d+)?$/.test(tsInstance.idText(callee.expression)) &&
+    runtimeNames.has(tsInstance.idText(callee.expression)) &&
     RUNTIME_ENTRY_POINTS.includes(tsInstance.idText(callee.name))
   );
 }

@@ -40,3 +40,28 @@ function emitsCommonJs(tsInstance: typeof ts, options: ts.CompilerOptions, file:
   }
   return kind === tsInstance.ModuleKind.CommonJS || kind === tsInstance.ModuleKind.UMD || kind === tsInstance.ModuleKind.AMD;
 }
+
+/**
+ * The names under which a file already imports a spanweave runtime module: an earlier run of the
+ * transformer in the same pipeline (its import declaration), or emitted JavaScript compiled again
+ * (`const spanweave_1 = require("spanweave/runtime")`, possibly inside `__importStar(...)`).
+ */
+export function importedRuntimeNames(tsInstance: typeof ts, file: ts.SourceFile): Set<string> {
+  const specifiers: readonly string[] = Object.values(RUNTIME_MODULES).map((m) => m.specifier);
+  const isRuntime = (node: ts.Node | undefined): boolean => node !== undefined && tsInstance.isStringLiteral(node) && specifiers.includes(node.text);
+  const requiresRuntime = (node: ts.Node): boolean =>
+    (tsInstance.isCallExpression(node) && tsInstance.isIdentifier(node.expression) && node.expression.text === 'require' && isRuntime(node.arguments[0])) ||
+    (tsInstance.forEachChild(node, (child) => requiresRuntime(child) || undefined) ?? false);
+  const names = new Set<string>();
+  for (const statement of file.statements) {
+    if (tsInstance.isImportDeclaration(statement) && isRuntime(statement.moduleSpecifier)) {
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && tsInstance.isNamespaceImport(bindings)) names.add(tsInstance.idText(bindings.name));
+    } else if (tsInstance.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (tsInstance.isIdentifier(declaration.name) && declaration.initializer && requiresRuntime(declaration.initializer)) names.add(declaration.name.text);
+      }
+    }
+  }
+  return names;
+}

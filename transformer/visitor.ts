@@ -3,7 +3,7 @@ import { compileAttribute } from './attributes.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
 import { inferSpanName } from './naming.js';
 import { isAlreadyWrapped, isRuntimeCall, problemsWithBody, wrapClientConstruction, wrapFunction, wrapGrpcHandler, type TracedFunction } from './rewrite.js';
-import type { RuntimeModule } from './runtime-import.js';
+import { importedRuntimeNames, type RuntimeModule } from './runtime-import.js';
 import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
 import { parseTracedTag, type TracedTag } from './tags/grammar.js';
 import { unwrapExpression } from './utils/unwrap.js';
@@ -30,6 +30,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   const { ts: t, file, report } = context;
   const plans = new Map<ts.Node, TracedTag>();
   const consumed = new Set<number>();
+  const runtimeNames = importedRuntimeNames(t, file);
 
   const visit = (node: ts.Node): ts.Node => {
     planTags(node);
@@ -82,7 +83,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
 
   function planValue(value: ts.Expression | undefined, tag: TracedTag, found: FoundTag): void {
     const target = value && unwrapExpression(t, value);
-    if (target && isRuntimeCall(t, target)) return; // compiled by an earlier run of the transformer
+    if (target && isRuntimeCall(t, target, runtimeNames)) return; // compiled by an earlier run of the transformer
     if (tag.kind === 'grpc.client') {
       if (target && t.isNewExpression(target)) plans.set(target, tag);
       else report(found.pos, 7, '@traced grpc.client marks the construction of a gRPC client: put it on `const client = new XClient(address, credentials)`.', DiagnosticCode.notAFunction);
@@ -143,7 +144,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   }
 
   function trace(original: TracedFunction, visited: TracedFunction, tag: TracedTag): ts.Node {
-    if (visited.body === undefined || isAlreadyWrapped(t, visited.body)) return visited;
+    if (visited.body === undefined || isAlreadyWrapped(t, visited.body, runtimeNames)) return visited;
     const problem = problemsWithBody(t, original as TracedFunction & { body: ts.ConciseBody });
     if (problem) {
       report(problem.node.getStart(file), problem.node.getWidth(file), problem.message, DiagnosticCode.cannotTrace);

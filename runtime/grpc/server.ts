@@ -43,13 +43,17 @@ export function serve<T>(
     rpc.fail(error);
     throw error;
   }
-  if (result instanceof Promise) {
-    return result.then(undefined, (error: unknown) => {
-      rpc.fail(error);
-      throw error;
-    }) as T;
+  return result instanceof Promise ? (failOnRejection(rpc, result) as T) : result;
+}
+
+/** An async handler's rejection ends the span (grpc-js ignores the promise; the RPC may hang). */
+async function failOnRejection<T>(rpc: ServerRpc, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    rpc.fail(error);
+    throw error;
   }
-  return result;
 }
 
 class ServerRpc {

@@ -73,7 +73,8 @@ export function attachedComments(tsInstance: typeof ts, file: ts.SourceFile, nod
     const ranges = [...(tsInstance.getTrailingCommentRanges(file.text, position) ?? []), ...(tsInstance.getLeadingCommentRanges(file.text, position) ?? [])];
     for (const range of ranges) {
       const comment = comments.get(range.pos);
-      if (comment) attached.push(comment);
+      // At position 0 both functions return the file's first comment.
+      if (comment && !attached.includes(comment)) attached.push(comment);
     }
   }
   return attached;
