@@ -75,7 +75,7 @@ describe('a call chain across three services', () => {
     const [error, reply] = await unary(app.gateway, 'placeOrder', { userId: 'ada', items: ['book', 'pen'] });
     expect(error).toBeNull();
     expect(reply).toEqual({ summary: 'Ada Lovelace ordered 2 items (o1:shipped)' });
-    const spans = await spansWhenDone(8);
+    const spans = await spansWhenDone(9);
     expect(tree(spans)).toBe(
       [
         'shop.Gateway/PlaceOrder CLIENT OK',
@@ -86,6 +86,7 @@ describe('a call chain across three services', () => {
         '      shop.Orders/UploadItems SERVER OK',
         '    shop.Orders/Track CLIENT OK',
         '      shop.Orders/Track SERVER OK',
+        '    summarize INTERNAL undefined',
       ].join('\n'),
     );
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
