@@ -11,6 +11,7 @@ import { fixturesDir } from './helpers/paths.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as GatewayModule from '../fixtures/grpc/src/gateway.js';
+import type * as UsersModule from '../fixtures/grpc/src/users.js';
 
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
 const { SpanKind, SpanStatusCode } = api;
@@ -18,6 +19,7 @@ const { SpanKind, SpanStatusCode } = api;
 let sdk: TestSdk;
 let app: AppModule.App;
 let gateway: typeof GatewayModule;
+let usersModule: typeof UsersModule;
 
 beforeAll(async () => {
   // Built beside proto/, which the fixture loads at run time.
@@ -26,6 +28,7 @@ beforeAll(async () => {
   sdk = installSdk();
   app = await build.load<typeof AppModule>('app').startApp();
   gateway = build.load<typeof GatewayModule>('gateway');
+  usersModule = build.load<typeof UsersModule>('users');
 });
 beforeEach(() => sdk.reset());
 afterAll(async () => {
@@ -231,3 +234,35 @@ describe('incoming context', () => {
     },
   );
 });
+
+describe('clients and servers of other shapes', () => {
+  it('a client class of generated code (makeGenericClientConstructor) gets CLIENT spans', async () => {
+    const users = gateway.connectGenerated(app.usersAddress);
+    const [error, user] = await unary(users, 'getUser', { id: 'bob' });
+    users.close();
+    expect(error).toBeNull();
+    expect(user).toEqual({ id: 'bob', name: 'Bob' });
+    expect(tree(await spansWhenDone(2))).toBe(['shop.Users/GetUser CLIENT OK', '  shop.Users/GetUser SERVER OK'].join('\n'));
+  });
+
+  it('public: an untrusted caller starts a new trace, linked to its context', async () => {
+    const { server, address } = await usersModule.startPublicUsers();
+    const users = gateway.connectGenerated(address);
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+      const [error] = await unary(users, 'getUser', { id: 'ada' }, metadata);
+      expect(error).toBeNull();
+      const spans = await spansWhenDone(2);
+      const serverSpan = only(spans, 'shop.Users/GetUser', SpanKind.SERVER);
+      const clientSpan = only(spans, 'shop.Users/GetUser', SpanKind.CLIENT);
+      expect(serverSpan.parentSpanContext).toBeUndefined();
+      expect(serverSpan.spanContext().traceId).not.toBe(clientSpan.spanContext().traceId);
+      expect(serverSpan.links.map((link) => [link.context.traceId, link.context.spanId])).toEqual([[clientSpan.spanContext().traceId, clientSpan.spanContext().spanId]]);
+    } finally {
+      users.close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    }
+  });
+});
+
