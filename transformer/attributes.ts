@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import type { AttributeOption } from './tags/grammar.js';
 import { resolveName } from './scope.js';
+import { bindingNames } from './utils/binding-names.js';
 import { synthesize } from './utils/synthesize.js';
 
 export type AttributeResult = { readonly expression: ts.Expression } | { readonly problem: string };
@@ -81,9 +82,4 @@ function readNames(tsInstance: typeof ts, expression: ts.Expression): NameRead[]
   };
   visit(expression);
   return reads;
-}
-
-function bindingNames(tsInstance: typeof ts, binding: ts.BindingName): string[] {
-  if (tsInstance.isIdentifier(binding)) return [binding.text];
-  return binding.elements.flatMap((element) => (tsInstance.isOmittedExpression(element) ? [] : bindingNames(tsInstance, element.name)));
 }

@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { bindingNames } from './utils/binding-names.js';
 
 export type TracedFunction =
   | ts.FunctionDeclaration
@@ -52,10 +53,15 @@ export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn
     const traced = runtimeCall(tsInstance, request, isAsync ? ENTRY.async : ENTRY.plain, inner);
     call = isAsync ? factory.createAwaitExpression(traced) : traced;
   }
-  tsInstance.setSourceMapRange(call, { pos: body.pos, end: body.end });
+  return returning(tsInstance, fn, call);
+}
 
-  const newBody = tsInstance.isArrowFunction(fn) && !tsInstance.isBlock(body) ? call : factory.createBlock([...directivesOf(tsInstance, body), factory.createReturnStatement(call)], true);
-  return updateBody(tsInstance, fn, newBody);
+/** `fn` with a body that returns `expression`, mapped in source maps to the original body. */
+function returning<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, expression: ts.Expression): F {
+  const { factory } = tsInstance;
+  tsInstance.setSourceMapRange(expression, { pos: fn.body.pos, end: fn.body.end });
+  const concise = tsInstance.isArrowFunction(fn) && !tsInstance.isBlock(fn.body);
+  return updateBody(tsInstance, fn, concise ? expression : factory.createBlock([...directivesOf(tsInstance, fn.body), factory.createReturnStatement(expression)], true));
 }
 
 function runtimeCall(tsInstance: typeof ts, request: WrapRequest, entry: string, inner: ts.Expression): ts.CallExpression {
@@ -114,10 +120,7 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
     request.attributes ?? undefinedValue,
     request.options ?? undefinedValue,
   ]);
-  const expression = isAsync ? factory.createAwaitExpression(served) : served;
-  tsInstance.setSourceMapRange(expression, { pos: fn.body.pos, end: fn.body.end });
-  const newBody = tsInstance.isArrowFunction(fn) && !tsInstance.isBlock(fn.body) ? expression : factory.createBlock([...directivesOf(tsInstance, fn.body), factory.createReturnStatement(expression)], true);
-  return updateBody(tsInstance, fn, newBody);
+  return returning(tsInstance, fn, isAsync ? factory.createAwaitExpression(served) : served);
 }
 
 /** `new Client(a, b, c)` -> `rt.client(Client, [a, b, c], options)`: the runtime adds its interceptor to the options. */
@@ -172,7 +175,7 @@ function hasModifier(tsInstance: typeof ts, node: ts.Node, kind: ts.SyntaxKind):
  * from the inner `function*` of a generator.
  */
 export function problemsWithBody(tsInstance: typeof ts, fn: TracedFunction & { body: ts.ConciseBody }): { node: ts.Node; message: string } | undefined {
-  const parameterNames = new Set(fn.parameters.flatMap((p) => boundNames(tsInstance, p.name)));
+  const parameterNames = new Set(fn.parameters.flatMap((p) => bindingNames(tsInstance, p.name)));
   const isGenerator = fn.asteriskToken !== undefined;
   let problem: { node: ts.Node; message: string } | undefined;
   const visit = (node: ts.Node, inArrowOnly: boolean): void => {
@@ -180,7 +183,7 @@ export function problemsWithBody(tsInstance: typeof ts, fn: TracedFunction & { b
     if (tsInstance.isFunctionLike(node) && !tsInstance.isArrowFunction(node)) return; // own scope, own super
     if (tsInstance.isClassLike(node)) return;
     if (inArrowOnly === false && tsInstance.isVariableDeclarationList(node) && (node.flags & tsInstance.NodeFlags.BlockScoped) === 0) {
-      const clash = node.declarations.flatMap((d) => boundNames(tsInstance, d.name)).find((name) => parameterNames.has(name));
+      const clash = node.declarations.flatMap((d) => bindingNames(tsInstance, d.name)).find((name) => parameterNames.has(name));
       if (clash) problem = { node, message: `'var ${clash}' redeclares the parameter '${clash}', which an inner function cannot share. Rename the variable, or assign to the parameter without 'var'.` };
     }
     if (isGenerator && node.kind === tsInstance.SyntaxKind.SuperKeyword) {
@@ -190,11 +193,6 @@ export function problemsWithBody(tsInstance: typeof ts, fn: TracedFunction & { b
   };
   tsInstance.forEachChild(fn.body, (child) => visit(child, false));
   return problem;
-}
-
-function boundNames(tsInstance: typeof ts, binding: ts.BindingName): string[] {
-  if (tsInstance.isIdentifier(binding)) return [binding.text];
-  return binding.elements.flatMap((e) => (tsInstance.isOmittedExpression(e) ? [] : boundNames(tsInstance, e.name)));
 }
 
 /**

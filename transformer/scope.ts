@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { bindingNames } from './utils/binding-names.js';
 
 export type NameOrigin = 'local' | 'import' | 'global' | undefined;
 
@@ -59,8 +60,7 @@ function statementDeclares(tsInstance: typeof ts, statement: ts.Statement, name:
 }
 
 function bindsName(tsInstance: typeof ts, binding: ts.BindingName, name: string): boolean {
-  if (tsInstance.isIdentifier(binding)) return binding.text === name;
-  return binding.elements.some((element) => !tsInstance.isOmittedExpression(element) && bindsName(tsInstance, element.name, name));
+  return bindingNames(tsInstance, binding).includes(name);
 }
 
 /** Global value names: the checker's when there is one, else this Node process's own. */

@@ -7,7 +7,7 @@ import { activeTracer } from '../tracer.js';
 import { metadataAttributes, metadataSetter } from './metadata.js';
 import type { GrpcTagOptions } from './options.js';
 import { addressAttributes } from './peer.js';
-import { isError, statusName } from './status.js';
+import { isError, oldRpcAttributes, statusName } from './status.js';
 
 type ClientConstructor<C> = new (address: string, credentials: unknown, options?: Record<string, unknown>, ...rest: unknown[]) => C;
 
@@ -39,7 +39,7 @@ function clientInterceptor(address: string, options: GrpcTagOptions | undefined)
     const call: InterceptingCall = new InterceptingCall(next, {
       start(metadata, _listener, start) {
         const attributes: Attributes = { 'rpc.system.name': 'grpc', 'rpc.method': method, ...server, ...metadataAttributes(metadata, options?.metadata, 'request') };
-        if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, { 'rpc.system': 'grpc', 'rpc.service': method.slice(0, Math.max(method.lastIndexOf('/'), 0)) });
+        if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, oldRpcAttributes(method));
         span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
         propagation.inject(trace.setSpan(parent, span), metadata, metadataSetter);
         start(metadata, {

@@ -6,7 +6,7 @@ import { activeTracer } from '../tracer.js';
 import { metadataAttributes, metadataGetter } from './metadata.js';
 import type { GrpcTagOptions } from './options.js';
 import { addressAttributes } from './peer.js';
-import { isError, Status, statusName, statusOf } from './status.js';
+import { isError, oldRpcAttributes, Status, statusName, statusOf } from './status.js';
 
 /** The parts of a grpc-js server call (unary, readable, writable or duplex) the runtime reads. */
 export interface ServerCallLike {
@@ -76,7 +76,7 @@ class ServerRpc {
       ...metadataAttributes(call.metadata, options?.metadata, 'request'),
       ...(attributes && evaluateAttributes(attributes)),
     };
-    if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(spanAttributes, oldAttributes(method));
+    if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(spanAttributes, oldRpcAttributes(method));
     const untrusted = options?.public === true;
     this.span = tracer.startSpan(
       method,
@@ -150,11 +150,6 @@ const DEADLINE_TOLERANCE_MS = 10;
 /** Server-streaming and bidi calls are response streams: they have `end` and no callback. */
 function callbackLess(call: ServerCallLike): boolean {
   return typeof (call as { end?: unknown }).end === 'function';
-}
-
-function oldAttributes(method: string): Attributes {
-  const slash = method.lastIndexOf('/');
-  return { 'rpc.system': 'grpc', 'rpc.service': method.slice(0, Math.max(slash, 0)) };
 }
 
 /** A status error's `details`, else its `message`. */

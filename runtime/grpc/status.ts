@@ -1,3 +1,5 @@
+import type { Attributes } from '@opentelemetry/api';
+
 /** gRPC status codes by number (grpc/doc/statuscodes.md), without importing @grpc/grpc-js. */
 export const STATUS_NAMES = [
   'OK',
@@ -36,4 +38,9 @@ const SERVER_ERRORS = new Set([2, 4, 12, 13, 14, 15]);
 
 export function isError(code: number, side: 'client' | 'server'): boolean {
   return side === 'client' ? code !== Status.OK : SERVER_ERRORS.has(code);
+}
+
+/** The attributes of the older RPC conventions that `rpc.method` no longer implies (`rpc/dup`). */
+export function oldRpcAttributes(method: string): Attributes {
+  return { 'rpc.system': 'grpc', 'rpc.service': method.slice(0, Math.max(method.lastIndexOf('/'), 0)) };
 }
