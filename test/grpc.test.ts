@@ -3,6 +3,7 @@
  * clients marked with tags, compiled with tspc, called for real with a real SDK.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Grpc from '@grpc/grpc-js';
@@ -266,3 +267,27 @@ describe('clients and servers of other shapes', () => {
   });
 });
 
+
+describe('OTEL_SEMCONV_STABILITY_OPT_IN', () => {
+  const attributesWith = (optIn: string | undefined): Record<'client' | 'server', Record<string, unknown>> => {
+    const env = { ...process.env, OTEL_SEMCONV_STABILITY_OPT_IN: optIn };
+    if (optIn === undefined) delete env.OTEL_SEMCONV_STABILITY_OPT_IN;
+    const output = execFileSync(process.execPath, [join(import.meta.dirname, 'helpers/grpc-dup.cjs'), join(fixturesDir, 'grpc/out-test')], { encoding: 'utf8', env });
+    return JSON.parse(output) as Record<'client' | 'server', Record<string, unknown>>;
+  };
+
+  it('rpc/dup adds the older attributes beside the current ones', () => {
+    const { client, server } = attributesWith('http,rpc/dup');
+    for (const span of [client, server]) {
+      expect(span).toMatchObject({ 'rpc.system.name': 'grpc', 'rpc.method': 'shop.Users/GetUser', 'rpc.status_code': 'NOT_FOUND', 'rpc.system': 'grpc', 'rpc.service': 'shop.Users', 'rpc.grpc.status_code': 5 });
+    }
+  });
+
+  it('without it, only the current attributes', () => {
+    const { client, server } = attributesWith(undefined);
+    for (const span of [client, server]) {
+      expect(span['rpc.status_code']).toBe('NOT_FOUND');
+      expect(Object.keys(span).filter((key) => ['rpc.system', 'rpc.service', 'rpc.grpc.status_code'].includes(key))).toEqual([]);
+    }
+  });
+});
