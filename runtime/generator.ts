@@ -1,7 +1,8 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
-import { endWithError, startInternalSpan } from './span.js';
+import type { Hop } from './hop.js';
+import { endWithError, startSpan } from './span.js';
 import { activeTracer } from './tracer.js';
 
 /**
@@ -10,10 +11,10 @@ import { activeTracer } from './tracer.js';
  * active while the body runs between yields, and ends when the body returns or throws, or when
  * the consumer calls `return()` (a `break` out of `for...of`).
  */
-export function runGenerator<T, R, N>(name: string, generator: Generator<T, R, N>, attributes?: AttributeSource): Generator<T, R, N> {
+export function runGenerator<T, R, N>(name: string, generator: Generator<T, R, N>, attributes?: AttributeSource, hop?: Hop): Generator<T, R, N> {
   const tracer = activeTracer();
   if (tracer === undefined) return generator;
-  const { span, context: spanContext } = startInternalSpan(tracer, name, attributes);
+  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
   return new TracedGenerator(generator, span, spanContext);
 }
 
@@ -22,10 +23,11 @@ export function runAsyncGenerator<T, R, N>(
   name: string,
   generator: AsyncGenerator<T, R, N>,
   attributes?: AttributeSource,
+  hop?: Hop,
 ): AsyncGenerator<T, R, N> {
   const tracer = activeTracer();
   if (tracer === undefined) return generator;
-  const { span, context: spanContext } = startInternalSpan(tracer, name, attributes);
+  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
   return new TracedAsyncGenerator(generator, span, spanContext);
 }
 

@@ -4,6 +4,7 @@
  */
 import { run as runImpl, runAsync as runAsyncImpl } from './run.js';
 import { runAsyncGenerator as runAsyncGeneratorImpl, runGenerator as runGeneratorImpl } from './generator.js';
+import { extract as extractImpl, inject as injectImpl, withSpan as withSpanImpl } from './manual.js';
 
 // Exported as constants, not `export { run } from`: CommonJS output turns a re-export into a
 // getter, which every traced call would pay for.
@@ -11,6 +12,14 @@ export const run = runImpl;
 export const runAsync = runAsyncImpl;
 export const runGenerator = runGeneratorImpl;
 export const runAsyncGenerator = runAsyncGeneratorImpl;
+
+// The manual API, for hops tags cannot reach.
+export const inject = injectImpl;
+export const extract = extractImpl;
+export const withSpan = withSpanImpl;
+export type { WithSpanOptions } from './manual.js';
+export { carrierGetter, carrierSetter } from './carriers.js';
+export type { Hop } from './hop.js';
 
 export type { AttributeSource } from './attributes.js';
 export { MAX_VALUE_LENGTH, MAX_ARRAY_LENGTH } from './attributes.js';

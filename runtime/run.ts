@@ -1,7 +1,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
-import { endWithError, startInternalSpan } from './span.js';
+import type { Hop } from './hop.js';
+import { endWithError, startSpan } from './span.js';
 import { activeTracer } from './tracer.js';
 
 // Each entry point is a small function that the engine can inline into the traced function, with
@@ -12,9 +13,9 @@ import { activeTracer } from './tracer.js';
  * A native promise returned by the body ends the span when it settles; any other value
  * (including a foreign thenable, which may be lazy, like a query builder) ends it on return.
  */
-export function run<T>(name: string, body: () => T, attributes?: AttributeSource): T {
+export function run<T>(name: string, body: () => T, attributes?: AttributeSource, hop?: Hop): T {
   const tracer = activeTracer();
-  return tracer === undefined ? body() : traceCall(tracer, name, body, attributes);
+  return tracer === undefined ? body() : traceCall(tracer, name, body, attributes, hop);
 }
 
 /**
@@ -22,13 +23,13 @@ export function run<T>(name: string, body: () => T, attributes?: AttributeSource
  * settles, before the awaiting traced function resumes. The traced function awaits the result,
  * so a rejection still reaches its caller unhandled or handled exactly as before.
  */
-export function runAsync<T>(name: string, body: () => Promise<T>, attributes?: AttributeSource): Promise<T> {
+export function runAsync<T>(name: string, body: () => Promise<T>, attributes?: AttributeSource, hop?: Hop): Promise<T> {
   const tracer = activeTracer();
-  return tracer === undefined ? body() : traceAsyncCall(tracer, name, body, attributes);
+  return tracer === undefined ? body() : traceAsyncCall(tracer, name, body, attributes, hop);
 }
 
-function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: AttributeSource | undefined): T {
-  const { span, context: spanContext } = startInternalSpan(tracer, name, attributes);
+function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: AttributeSource | undefined, hop: Hop | undefined): T {
+  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
   let result: T;
   try {
     result = context.with(spanContext, body);
@@ -55,8 +56,8 @@ function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: A
 
 // `await`, not `.then` beside the caller's await: V8's async stack traces follow a promise only
 // while it has one reaction, so a second one would cut the callers off an error's stack.
-async function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promise<T>, attributes: AttributeSource | undefined): Promise<T> {
-  const { span, context: spanContext } = startInternalSpan(tracer, name, attributes);
+async function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promise<T>, attributes: AttributeSource | undefined, hop: Hop | undefined): Promise<T> {
+  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
   try {
     const value = await context.with(spanContext, body);
     span.end();

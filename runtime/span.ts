@@ -1,6 +1,7 @@
 import type { Context, Exception, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { context, trace, SpanKind, SpanStatusCode } from './api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from './attributes.js';
+import { startHopSpan, type Hop } from './hop.js';
 
 const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
 
@@ -10,7 +11,9 @@ export interface ActiveSpan {
   readonly context: Context;
 }
 
-export function startInternalSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined): ActiveSpan {
+/** The span of a traced function: INTERNAL, or the kind of its message hop. */
+export function startSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop | undefined): ActiveSpan {
+  if (hop !== undefined) return startHopSpan(tracer, name, attributes, hop);
   const parent = context.active();
   const options = attributes === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, attributes: evaluateAttributes(attributes) };
   const span = tracer.startSpan(name, options, parent);

@@ -77,18 +77,19 @@ for (const [path, compile] of Object.entries(builds)) {
       if (path === 'tspc') expect(build.exitCode).toBe(2); // errors reported, outputs generated
     });
 
-    it('still traces the well-formed tags, leaves malformed ones untraced, and drops only a bad attr.', () => {
+    it('still traces the well-formed tags, leaves malformed ones untraced, and drops only a bad attr. (a bad into= leaves its function untraced)', () => {
       const tags = build.load<Record<string, (...args: never[]) => unknown>>('tags');
       sdk.reset();
       expect(tags.good!(...([21] as never[]))).toBe(42);
       expect(new (tags.Overridden as unknown as new () => { method(): number })().method()).toBe(17);
-      for (const name of ['unknownOption', 'misspelledKind', 'plannedKind', 'repeated', 'empty', 'unclosed', 'badKey', 'publicInternal', 'twice', 'clientFunction', 'redeclares', 'optedOutAlone', 'lineComment', 'prose']) {
+      for (const name of ['unknownOption', 'misspelledKind', 'producerWithoutCarrier', 'misplacedRoute', 'repeated', 'empty', 'unclosed', 'badKey', 'publicInternal', 'twice', 'clientFunction', 'clientWithoutCalls', 'redeclares', 'optedOutAlone', 'lineComment', 'prose']) {
         tags[name]!(...([1, 2] as never[]));
       }
       expect(sdk.spans().map((s) => s.name)).toEqual(['good', 'custom.name']);
       // A bad attr. expression costs the attribute, not the span.
       sdk.reset();
       for (const name of ['notOneExpression', 'outOfScope', 'importedName']) tags[name]!(...([1, 2] as never[]));
+      tags.producerOutOfScope!(...([{ headers: {} }] as never[]));
       expect(sdk.spans().map((s) => [s.name, s.attributes])).toEqual([
         ['notOneExpression', {}],
         ['outOfScope', {}],

@@ -11,6 +11,7 @@ import { compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
+import type * as CallsModule from '../fixtures/grpc/src/calls.js';
 import type * as GatewayModule from '../fixtures/grpc/src/gateway.js';
 import type * as UsersModule from '../fixtures/grpc/src/users.js';
 
@@ -21,6 +22,7 @@ let sdk: TestSdk;
 let app: AppModule.App;
 let gateway: typeof GatewayModule;
 let usersModule: typeof UsersModule;
+let calls: typeof CallsModule;
 
 beforeAll(async () => {
   // Built beside proto/, which the fixture loads at run time.
@@ -30,6 +32,7 @@ beforeAll(async () => {
   app = await build.load<typeof AppModule>('app').startApp();
   gateway = build.load<typeof GatewayModule>('gateway');
   usersModule = build.load<typeof UsersModule>('users');
+  calls = build.load<typeof CallsModule>('calls');
 });
 beforeEach(() => sdk.reset());
 afterAll(async () => {
@@ -267,6 +270,59 @@ describe('clients and servers of other shapes', () => {
   });
 });
 
+
+describe('@traced grpc.client on functions making calls through untraced clients', () => {
+  const messageEvents = (span: FinishedSpan): string[] =>
+    span.events.filter((event) => event.name === 'rpc.message').map((event) => `${event.attributes?.['rpc.message.type']}#${event.attributes?.['rpc.message.id']}`);
+
+  it.each([[true], [false]])('unary (metadata passed: %s): a CLIENT span, the parent of the SERVER span, with the caller\'s metadata kept', async (withMetadata) => {
+    expect(await calls.fetchUser(app.plainUsers, 'ada', withMetadata)).toEqual({ id: 'ada', name: 'Ada Lovelace' });
+    const spans = await spansWhenDone(2);
+    expect(tree(spans)).toBe(['shop.Users/GetUser CLIENT OK', '  shop.Users/GetUser SERVER OK'].join('\n'));
+    const client = only(spans, 'shop.Users/GetUser', SpanKind.CLIENT);
+    expect(client.attributes).toMatchObject({ 'rpc.system.name': 'grpc', 'rpc.method': 'shop.Users/GetUser', 'server.address': '127.0.0.1', 'network.peer.address': '127.0.0.1' });
+    const server = only(spans, 'shop.Users/GetUser', SpanKind.SERVER);
+    expect(server.attributes['rpc.request.metadata.x-caller']).toEqual(withMetadata ? ['calls.ts'] : undefined);
+  });
+
+  it('a failing unary call: the error status on the CLIENT span, the same error to the caller', async () => {
+    await expect(calls.fetchUser(app.plainUsers, 'nobody', false)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'no user nobody' });
+    expect(tree(await spansWhenDone(2))).toBe(['shop.Users/GetUser CLIENT NOT_FOUND !', '  shop.Users/GetUser SERVER NOT_FOUND'].join('\n'));
+  });
+
+  it('server streaming, with an event per message received', async () => {
+    expect(await calls.streamUsers(app.plainUsers, 3)).toEqual(['u0', 'u1', 'u2']);
+    const client = only(await spansWhenDone(2), 'shop.Users/ListUsers', SpanKind.CLIENT);
+    expect(client.attributes['rpc.status_code']).toBe('OK');
+    expect(messageEvents(client)).toEqual(['SENT#1', 'RECEIVED#1', 'RECEIVED#2', 'RECEIVED#3']);
+  });
+
+  it('client streaming, with metadata= and message events on both sides', async () => {
+    expect(await calls.uploadAll(app.plainOrders, ['a', 'b', 'c'], 'acme')).toBe(3);
+    const spans = await spansWhenDone(2);
+    expect(tree(spans)).toBe(['shop.Orders/UploadItems CLIENT OK', '  shop.Orders/UploadItems SERVER OK'].join('\n'));
+    const client = only(spans, 'shop.Orders/UploadItems', SpanKind.CLIENT);
+    const server = only(spans, 'shop.Orders/UploadItems', SpanKind.SERVER);
+    expect(client.attributes['rpc.request.metadata.x-tenant']).toEqual(['acme']);
+    expect(messageEvents(client)).toEqual(['SENT#1', 'SENT#2', 'SENT#3', 'RECEIVED#1']);
+    expect(messageEvents(server)).toEqual(['RECEIVED#1', 'RECEIVED#2', 'RECEIVED#3', 'SENT#1']);
+  });
+
+  it('bidi streaming read with for await', async () => {
+    expect(await calls.trackAll(app.plainOrders, ['o1', 'o2'])).toEqual(['o1:shipped', 'o2:shipped']);
+    const spans = await spansWhenDone(2);
+    expect(tree(spans)).toBe(['shop.Orders/Track CLIENT OK', '  shop.Orders/Track SERVER OK'].join('\n'));
+    const client = only(spans, 'shop.Orders/Track', SpanKind.CLIENT);
+    expect(messageEvents(client).sort()).toEqual(['RECEIVED#1', 'RECEIVED#2', 'SENT#1', 'SENT#2']);
+  });
+
+  it('calls outside the tagged functions stay untraced', async () => {
+    const [error] = await unary(app.plainUsers, 'getUser', { id: 'ada' });
+    expect(error).toBeNull();
+    const spans = await spansWhenDone(1);
+    expect(spans.map((span) => `${span.name} ${kindName(span)}`)).toEqual(['shop.Users/GetUser SERVER']);
+  });
+});
 
 describe('OTEL_SEMCONV_STABILITY_OPT_IN', () => {
   const attributesWith = (optIn: string | undefined): Record<'client' | 'server', Record<string, unknown>> => {

@@ -1,5 +1,5 @@
 import type * as ts from 'typescript';
-import type { AttributeOption } from './tags/grammar.js';
+import type { ExpressionOption } from './tags/grammar.js';
 import { resolveName } from './scope.js';
 import { bindingNames } from './utils/binding-names.js';
 import { synthesize } from './utils/synthesize.js';
@@ -7,7 +7,7 @@ import { synthesize } from './utils/synthesize.js';
 export type AttributeResult = { readonly expression: ts.Expression } | { readonly problem: string };
 
 /**
- * Parses one `attr.<key>=<expression>` and checks that every name it reads is in scope where it
+ * Parses one `attr.<key>=<expression>` (or `from=` / `into=`) and checks that every name it reads is in scope where it
  * is evaluated (the traced function's parameters, `this`, enclosing declarations, globals).
  * Imported bindings are refused: CommonJS output renames them and a copied expression would not
  * follow.
@@ -16,22 +16,23 @@ export function compileAttribute(
   tsInstance: typeof ts,
   context: ts.TransformationContext,
   fn: ts.FunctionLikeDeclaration,
-  option: AttributeOption,
+  option: ExpressionOption,
   globals: ReadonlySet<string>,
 ): AttributeResult {
+  const label = option.key.endsWith('=') ? option.key : `attr.${option.key}`; // `from=` and `into=` carry their '='
   const parsed = parseExpression(tsInstance, option.expression);
   if (parsed === undefined) {
-    return { problem: `attr.${option.key}: '${option.expression}' is not a single expression. Wrap it in parentheses if it has spaces, as in attr.${option.key}=(a + b).` };
+    return { problem: `${label}: '${option.expression}' is not a single expression. Wrap it in parentheses if it has spaces, as in ${label}${label.endsWith('=') ? '' : '='}(a + b).` };
   }
   for (const { name, problem } of readNames(tsInstance, parsed)) {
-    if (problem) return { problem: `attr.${option.key}: ${problem}` };
+    if (problem) return { problem: `${label}: ${problem}` };
     const origin = resolveName(tsInstance, fn, name, globals);
     if (origin === 'import') {
-      return { problem: `attr.${option.key}: '${name}' is an imported binding, which an attribute expression cannot read. Pass it as a parameter, or copy it into a module-level const.` };
+      return { problem: `${label}: '${name}' is an imported binding, which an attribute expression cannot read. Pass it as a parameter, or copy it into a module-level const.` };
     }
     if (origin === undefined) {
       const params = fn.parameters.map((p) => p.name.getText()).join(', ');
-      return { problem: `attr.${option.key}: '${name}' is not in scope. An attribute expression may read the function's parameters (${params || 'none'}), 'this', and names declared outside the function.` };
+      return { problem: `${label}: '${name}' is not in scope. The expression may read the function's parameters (${params || 'none'}), 'this', and names declared outside the function.` };
     }
   }
   return { expression: synthesize(tsInstance, context, parsed) };

@@ -51,6 +51,7 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
       tags,
       report,
       globals: () => (globals ??= globalNames(tsInstance, file, program?.getTypeChecker())),
+      checker: program?.getTypeChecker(),
       runtime(module) {
         let name = runtimes.get(module);
         if (name === undefined) runtimes.set(module, (name = tsInstance.factory.createUniqueName(RUNTIME_MODULES[module].localName)));

@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import type { ClientCall } from './calls.js';
 import { bindingNames } from './utils/binding-names.js';
 
 export type TracedFunction =
@@ -11,13 +12,15 @@ export type TracedFunction =
 
 /** The runtime entry point for each function kind, and the gRPC ones. */
 const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
-const RUNTIME_ENTRY_POINTS: readonly string[] = [...Object.values(ENTRY), 'serve', 'client'];
+const RUNTIME_ENTRY_POINTS: readonly string[] = [...Object.values(ENTRY), 'serve', 'client', 'call', 'fetch', 'request'];
 
 export interface WrapRequest {
   readonly runtime: ts.Identifier;
   readonly spanName: string;
   /** `() => ({ key: expression, ... })`, evaluated by the runtime at span start. */
   readonly attributes?: ts.ArrowFunction;
+  /** `{ kind: "producer", carrier: () => expression }` for a message hop. */
+  readonly hop?: ts.ObjectLiteralExpression;
 }
 
 /**
@@ -65,8 +68,9 @@ function returning<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { bo
 }
 
 function runtimeCall(tsInstance: typeof ts, request: WrapRequest, entry: string, inner: ts.Expression): ts.CallExpression {
-  const args = [tsInstance.factory.createStringLiteral(request.spanName), inner];
-  if (request.attributes) args.push(request.attributes);
+  const { factory } = tsInstance;
+  const args = [factory.createStringLiteral(request.spanName), inner, request.attributes ?? factory.createIdentifier('undefined')];
+  if (request.hop) args.push(request.hop);
   return callRuntime(tsInstance, request.runtime, entry, args);
 }
 
@@ -77,8 +81,10 @@ function callRuntime(tsInstance: typeof ts, runtime: ts.Identifier, entry: strin
   return factory.createCallExpression(factory.createPropertyAccessExpression(runtime, entry), undefined, args);
 }
 
-export interface HandlerRequest extends WrapRequest {
-  /** `{ public: true, metadata: [...] }` when the tag has those options. */
+export interface HandlerRequest extends Omit<WrapRequest, 'spanName'> {
+  /** The span name; a gRPC handler's always has one, an HTTP handler's only from `name=`. */
+  readonly spanName: string | undefined;
+  /** `{ public: true, metadata: [...] }` when the tag has such options. */
   readonly options?: ts.ObjectLiteralExpression;
 }
 
@@ -91,18 +97,33 @@ export interface HandlerRequest extends WrapRequest {
  * Returns why the handler's shape does not allow that, if so.
  */
 export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
-  const { factory, SyntaxKind } = tsInstance;
   if (fn.asteriskToken) return 'A gRPC handler cannot be a generator. Write it as a function taking (call, callback) or (call).';
-  const [callParameter, callbackParameter] = fn.parameters;
-  let call: ts.Expression;
-  if (callParameter && tsInstance.isIdentifier(callParameter.name)) call = factory.createIdentifier(callParameter.name.text);
-  else if (!tsInstance.isArrowFunction(fn)) call = factory.createElementAccessExpression(factory.createIdentifier('arguments'), 0);
-  else return 'A gRPC handler written as an arrow needs its first parameter, the call, as a plain name: (call, callback) => ...';
+  const call = parameterValue(tsInstance, fn, 0);
+  if (call === undefined) return 'A gRPC handler written as an arrow needs its first parameter, the call, as a plain name: (call, callback) => ...';
+  const callbackParameter = fn.parameters[1];
   if (callbackParameter && !tsInstance.isIdentifier(callbackParameter.name)) return "A gRPC handler's second parameter is the callback and must be a plain name.";
   const callback = callbackParameter && (callbackParameter.name as ts.Identifier).text;
+  return wrapHandler(tsInstance, fn, request, [call, callback === undefined ? undefinedValue(tsInstance) : tsInstance.factory.createIdentifier(callback)], callback);
+}
 
+/**
+ * An HTTP server handler, `(req, res, ...)` (node:http, Express) or `(request)` (fetch style):
+ *
+ *   handle(req, res) { body }  ->  handle(req, res) { return rt.serve(undefined, req, res, () => { body }) }
+ */
+export function wrapHttpHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
+  if (fn.asteriskToken) return 'An HTTP handler cannot be a generator. Write it as (req, res) => ... or (request) => Response.';
+  const incoming = parameterValue(tsInstance, fn, 0);
+  const response = fn.parameters[1] === undefined ? undefinedValue(tsInstance) : parameterValue(tsInstance, fn, 1);
+  if (incoming === undefined || response === undefined) return 'An HTTP handler written as an arrow needs its request and response parameters as plain names: (req, res) => ...';
+  return wrapHandler(tsInstance, fn, request, [incoming, response], undefined);
+}
+
+/** `rt.serve(name, ...values, (passed) => { body }, attributes, options)`, awaited when `fn` is async. */
+function wrapHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest, values: ts.Expression[], passed: string | undefined): F {
+  const { factory, SyntaxKind } = tsInstance;
   const isAsync = hasModifier(tsInstance, fn, SyntaxKind.AsyncKeyword);
-  const innerParameters = callback === undefined ? [] : [factory.createParameterDeclaration(undefined, undefined, callback)];
+  const innerParameters = passed === undefined ? [] : [factory.createParameterDeclaration(undefined, undefined, passed)];
   const inner = factory.createArrowFunction(
     isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined,
     undefined,
@@ -111,16 +132,43 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
     factory.createToken(SyntaxKind.EqualsGreaterThanToken),
     fn.body,
   );
-  const undefinedValue = factory.createIdentifier('undefined');
-  const served = callRuntime(tsInstance, request.runtime, 'serve', [
-    factory.createStringLiteral(request.spanName),
-    call,
-    callback === undefined ? undefinedValue : factory.createIdentifier(callback),
-    inner,
-    request.attributes ?? undefinedValue,
-    request.options ?? undefinedValue,
-  ]);
+  const name = request.spanName === undefined ? undefinedValue(tsInstance) : factory.createStringLiteral(request.spanName);
+  const served = callRuntime(tsInstance, request.runtime, 'serve', [name, ...values, inner, request.attributes ?? undefinedValue(tsInstance), request.options ?? undefinedValue(tsInstance)]);
   return returning(tsInstance, fn, isAsync ? factory.createAwaitExpression(served) : served);
+}
+
+/** The value of parameter `index`: its name, or `arguments[index]` where a non-arrow destructures it. */
+function parameterValue(tsInstance: typeof ts, fn: TracedFunction, index: number): ts.Expression | undefined {
+  const { factory } = tsInstance;
+  const parameter = fn.parameters[index];
+  if (parameter && tsInstance.isIdentifier(parameter.name)) return factory.createIdentifier(parameter.name.text);
+  if (tsInstance.isArrowFunction(fn)) return undefined;
+  return factory.createElementAccessExpression(factory.createIdentifier('arguments'), index);
+}
+
+function undefinedValue(tsInstance: typeof ts): ts.Identifier {
+  return tsInstance.factory.createIdentifier('undefined');
+}
+
+/**
+ * A client call in a `@traced grpc.client` / `http.client` function, routed through the runtime
+ * with its arguments evaluated as before:
+ *
+ *   fetch(url, init)            ->  rt.fetch(fetch, url, init)
+ *   http.request(url, cb)       ->  rt.request(http.request, url, cb)
+ *   client.getUser(req, cb)     ->  rt.call(client, "getUser", options, req, cb)
+ */
+export function wrapClientCall(tsInstance: typeof ts, visited: ts.CallExpression, found: ClientCall, runtime: ts.Identifier, options: ts.ObjectLiteralExpression | undefined): ts.Expression {
+  const { factory } = tsInstance;
+  let args: ts.Expression[];
+  if (found.kind === 'grpc') {
+    const receiver = (visited.expression as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
+    args = [receiver, factory.createStringLiteral(found.method), options ?? undefinedValue(tsInstance), ...visited.arguments];
+  } else {
+    args = [visited.expression, ...visited.arguments];
+  }
+  const call = factory.createCallExpression(factory.createPropertyAccessExpression(runtime, found.kind === 'grpc' ? 'call' : found.kind), undefined, args);
+  return tsInstance.setSourceMapRange(tsInstance.setOriginalNode(call, found.call), found.call);
 }
 
 /** `new Client(a, b, c)` -> `rt.client(Client, [a, b, c], options)`: the runtime adds its interceptor to the options. */

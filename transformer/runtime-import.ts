@@ -4,6 +4,7 @@ import type * as ts from 'typescript';
 export const RUNTIME_MODULES = {
   core: { specifier: 'spanweave/runtime', localName: 'spanweave' },
   grpc: { specifier: 'spanweave/runtime/grpc', localName: 'spanweave_grpc' },
+  http: { specifier: 'spanweave/runtime/http', localName: 'spanweave_http' },
 } as const;
 
 export type RuntimeModule = keyof typeof RUNTIME_MODULES;

@@ -1,8 +1,19 @@
 import type * as ts from 'typescript';
 import { compileAttribute } from './attributes.js';
+import { findGrpcCalls, findHttpCalls, type ClientCall } from './calls.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
 import { inferSpanName } from './naming.js';
-import { isAlreadyWrapped, isRuntimeCall, problemsWithBody, wrapClientConstruction, wrapFunction, wrapGrpcHandler, type TracedFunction } from './rewrite.js';
+import {
+  isAlreadyWrapped,
+  isRuntimeCall,
+  problemsWithBody,
+  wrapClientCall,
+  wrapClientConstruction,
+  wrapFunction,
+  wrapGrpcHandler,
+  wrapHttpHandler,
+  type TracedFunction,
+} from './rewrite.js';
 import { importedRuntimeNames, type RuntimeModule } from './runtime-import.js';
 import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
 import { parseTracedTag, type TracedTag } from './tags/grammar.js';
@@ -17,6 +28,8 @@ export interface FileContext {
   readonly report: Report;
   /** Global value names, for checking `attr.` expressions; computed on first use. */
   readonly globals: () => ReadonlySet<string>;
+  /** The program's type checker; absent when files are transpiled one at a time. */
+  readonly checker: ts.TypeChecker | undefined;
   /** The file's name for a runtime module; asking for it makes the file import that module. */
   readonly runtime: (module: RuntimeModule) => ts.Identifier;
 }
@@ -29,12 +42,18 @@ export interface FileContext {
 export function createVisitor(context: FileContext): { visit: (node: ts.Node) => ts.Node; reportUnattached: () => void } {
   const { ts: t, file, report } = context;
   const plans = new Map<ts.Node, TracedTag>();
+  const clientCalls = new Map<ts.Node, { found: ClientCall; tag: TracedTag }>();
   const consumed = new Set<number>();
   const runtimeNames = importedRuntimeNames(t, file);
 
   const visit = (node: ts.Node): ts.Node => {
     planTags(node);
     const visited = t.visitEachChild(node, visit, context.transformation);
+    const clientCall = clientCalls.get(node);
+    if (clientCall) {
+      const module = clientCall.found.kind === 'grpc' ? 'grpc' : 'http';
+      return wrapClientCall(t, visited as ts.CallExpression, clientCall.found, context.runtime(module), optionsOf(clientCall.tag));
+    }
     const tag = plans.get(node);
     if (tag === undefined) return visited;
     if (t.isNewExpression(visited)) return wrapClientConstruction(t, visited, context.runtime('grpc'), optionsOf(tag));
@@ -74,7 +93,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       }
       return planValue(declaration?.initializer, tag, found);
     }
-    if (t.isExportAssignment(node)) return planValue(node.expression, tag, found);
+    if (t.isExportAssignment(node) || t.isReturnStatement(node)) return planValue(node.expression, tag, found);
     if (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression)) return planValue(node.expression.right, tag, found);
     if (t.isNewExpression(node)) return planValue(node, tag, found);
     if (t.isClassLike(node) || t.isObjectLiteralExpression(node)) return planMembers(node, tag, found);
@@ -84,27 +103,47 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   function planValue(value: ts.Expression | undefined, tag: TracedTag, found: FoundTag): void {
     const target = value && unwrapExpression(t, value);
     if (target && isRuntimeCall(t, target, runtimeNames)) return; // compiled by an earlier run of the transformer
-    if (tag.kind === 'grpc.client') {
-      if (target && t.isNewExpression(target)) plans.set(target, tag);
-      else report(found.pos, 7, '@traced grpc.client marks the construction of a gRPC client: put it on `const client = new XClient(address, credentials)`.', DiagnosticCode.notAFunction);
+    if (tag.kind === 'grpc.client' && target && t.isNewExpression(target)) {
+      plans.set(target, tag);
       return;
     }
     if (target && (t.isFunctionExpression(target) || t.isArrowFunction(target))) return planFunction(target, tag, found);
     if (target && (t.isClassExpression(target) || t.isObjectLiteralExpression(target))) return planMembers(target, tag, found);
-    report(found.pos, 7, `@traced marks functions, but this value is ${target ? 'not a function, class or object literal' : 'missing'}. Move the tag onto the function that should get a span.`, DiagnosticCode.notAFunction);
+    const what = tag.kind === 'grpc.client' ? 'a function making gRPC calls or a client construction (`new XClient(...)`)' : 'functions';
+    report(found.pos, 7, `@traced ${tag.kind === 'internal' ? '' : `${tag.kind} `}marks ${what}, but this value is ${target ? 'not a function, class or object literal' : 'missing'}. Move the tag onto the function that should get a span.`, DiagnosticCode.notAFunction);
   }
 
   function planFunction(fn: TracedFunction, tag: TracedTag, found: FoundTag): void {
-    if (tag.kind === 'grpc.client') {
-      return report(found.pos, 7, '@traced grpc.client on a function is not supported yet. Tag the client construction instead: `/** @traced grpc.client */ const client = new XClient(...)`.', DiagnosticCode.notAFunction);
+    const implementation = fn.body !== undefined ? fn : implementationOf(t, fn);
+    if (implementation?.body === undefined) {
+      return report(found.pos, 7, '@traced is on a declaration without a body (ambient, abstract or an interface member). Put it on the implementation.', DiagnosticCode.notAFunction);
     }
-    if (fn.body !== undefined) {
-      plans.set(fn, tag);
-      return;
+    if (tag.kind === 'grpc.client' || tag.kind === 'http.client') planClientCalls(implementation.body, tag, found);
+    else plans.set(implementation, tag);
+  }
+
+  /** A client-kind tag on a function marks the calls it makes, each of which gets a CLIENT span. */
+  function planClientCalls(body: ts.Node, tag: TracedTag, found: FoundTag): void {
+    const warn = (message: string, pos = found.pos, length = 7): void => report(pos, length, message, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+    let calls: ReturnType<typeof findHttpCalls>;
+    if (tag.kind === 'http.client') {
+      calls = findHttpCalls(t, file, body);
+    } else if (context.checker === undefined) {
+      return warn('@traced grpc.client on a function finds its gRPC calls by their types, and this build has no type information (it transpiles files one at a time), so they are not traced. Tag the client construction instead: `/** @traced grpc.client */ const client = new XClient(...)`.');
+    } else {
+      calls = findGrpcCalls(t, context.checker, body);
     }
-    const implementation = implementationOf(t, fn);
-    if (implementation) plans.set(implementation, tag);
-    else report(found.pos, 7, '@traced is on a declaration without a body (ambient, abstract or an interface member). Put it on the implementation.', DiagnosticCode.notAFunction);
+    for (const call of calls.optional) {
+      warn(`'${call.getText(file)}' is called with '?.', which is not traced. Call it without '?.' (check the value first) to trace it.`, call.getStart(file), call.getWidth(file));
+    }
+    for (const call of calls.calls) clientCalls.set(call.call, { found: call, tag });
+    if (calls.calls.length === 0 && calls.optional.length === 0) {
+      warn(
+        tag.kind === 'http.client'
+          ? '@traced http.client found no fetch(), http.request() or http.get() (or https) call in this function, so nothing is traced. Put the tag on the function that makes the call.'
+          : '@traced grpc.client found no call of a @grpc/grpc-js client method in this function, so nothing is traced. Put the tag on the function that makes the call, or on the client construction.',
+      );
+    }
   }
 
   /** A tag on a class or object literal marks each method and each function-valued property. */
@@ -113,8 +152,8 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       report(found.pos, 7, "'name=' names a single span, but this tag is on a class or object literal. Put name= on each method instead.", DiagnosticCode.malformedTag);
       return;
     }
-    if (tag.kind === 'grpc.client') {
-      report(found.pos, 7, '@traced grpc.client marks the construction of a gRPC client, not a class or object literal.', DiagnosticCode.notAFunction);
+    if (tag.kind === 'grpc.client' || tag.kind === 'http.client') {
+      report(found.pos, 7, `@traced ${tag.kind} marks a function that makes calls${tag.kind === 'grpc.client' ? ' or a client construction' : ''}, not a class or object literal. Tag each such function.`, DiagnosticCode.notAFunction);
       return;
     }
     const members: readonly ts.Node[] = t.isObjectLiteralExpression(owner) ? owner.properties : owner.members;
@@ -150,27 +189,59 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       report(problem.node.getStart(file), problem.node.getWidth(file), problem.message, DiagnosticCode.cannotTrace);
       return visited;
     }
+    const body = visited as TracedFunction & { body: ts.ConciseBody };
+    const attributes = attributesOf(original, tag);
+    if (tag.kind === 'http.server') {
+      return handled(wrapHttpHandler(t, body, { runtime: context.runtime('http'), spanName: tag.name, attributes, options: optionsOf(tag) }));
+    }
     const spanName = tag.name ?? inferSpanName(t, file, original);
     if (spanName === undefined) {
       report(tag.pos, 7, 'This function has no name to give its span. Add name=<span name> to the tag.', DiagnosticCode.cannotTrace);
       return visited;
     }
-    const request = { runtime: context.runtime(tag.kind === 'grpc.server' ? 'grpc' : 'core'), spanName, attributes: attributesOf(original, tag) };
-    const body = visited as TracedFunction & { body: ts.ConciseBody };
-    if (tag.kind !== 'grpc.server') return wrapFunction(t, body, request);
-    const handler = wrapGrpcHandler(t, body, { ...request, options: optionsOf(tag) });
-    if (typeof handler !== 'string') return handler;
-    report(tag.pos, 7, handler, DiagnosticCode.cannotTrace);
-    return visited;
+    if (tag.kind === 'grpc.server') {
+      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('grpc'), spanName, attributes, options: optionsOf(tag) }));
+    }
+    const hop = hopOf(original, tag);
+    if (hop === null) return visited;
+    return wrapFunction(t, body, { runtime: context.runtime('core'), spanName, attributes, hop });
+
+    function handled(handler: TracedFunction | string): ts.Node {
+      if (typeof handler !== 'string') return handler;
+      report(tag.pos, 7, handler, DiagnosticCode.cannotTrace);
+      return visited;
+    }
   }
 
-  /** The tag's run-time options, `{ public: true, metadata: [...] }`, when it has any. */
+  /** A producer's or consumer's `{ kind, carrier: () => expression, public? }`; null after a reported problem. */
+  function hopOf(fn: TracedFunction, tag: TracedTag): ts.ObjectLiteralExpression | undefined | null {
+    if (tag.carrier === undefined || (tag.kind !== 'producer' && tag.kind !== 'consumer')) return undefined;
+    const result = compileAttribute(t, context.transformation, fn, tag.carrier, context.globals());
+    if ('problem' in result) {
+      report(tag.carrier.pos, tag.carrier.expression.length, result.problem, DiagnosticCode.badAttribute);
+      return null;
+    }
+    const { factory } = t;
+    const properties = [factory.createPropertyAssignment('kind', factory.createStringLiteral(tag.kind)), factory.createPropertyAssignment('carrier', thunk(result.expression))];
+    if (tag.public) properties.push(factory.createPropertyAssignment('public', factory.createTrue()));
+    return factory.createObjectLiteralExpression(properties, false);
+  }
+
+  /** The tag's run-time options, `{ public: true, metadata: [...], ... }`, when it has any. */
   function optionsOf(tag: TracedTag): ts.ObjectLiteralExpression | undefined {
     const { factory } = t;
     const properties: ts.PropertyAssignment[] = [];
+    const keys = (list: readonly string[]) => factory.createArrayLiteralExpression(list.map((key) => factory.createStringLiteral(key)));
     if (tag.public) properties.push(factory.createPropertyAssignment('public', factory.createTrue()));
-    if (tag.metadata) properties.push(factory.createPropertyAssignment('metadata', factory.createArrayLiteralExpression(tag.metadata.map((key) => factory.createStringLiteral(key)))));
+    if (tag.messages) properties.push(factory.createPropertyAssignment('messages', factory.createTrue()));
+    if (tag.metadata) properties.push(factory.createPropertyAssignment('metadata', keys(tag.metadata)));
+    if (tag.headers) properties.push(factory.createPropertyAssignment('headers', keys(tag.headers)));
+    if (tag.route !== undefined) properties.push(factory.createPropertyAssignment('route', factory.createStringLiteral(tag.route)));
     return properties.length > 0 ? factory.createObjectLiteralExpression(properties, false) : undefined;
+  }
+
+  function thunk(expression: ts.Expression): ts.ArrowFunction {
+    return t.factory.createArrowFunction(undefined, undefined, [], undefined, t.factory.createToken(t.SyntaxKind.EqualsGreaterThanToken), expression);
   }
 
   function attributesOf(fn: TracedFunction, tag: TracedTag): ts.ArrowFunction | undefined {
@@ -182,8 +253,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       else properties.push(factory.createPropertyAssignment(factory.createStringLiteral(option.key), result.expression));
     }
     if (properties.length === 0) return undefined;
-    const object = factory.createParenthesizedExpression(factory.createObjectLiteralExpression(properties, false));
-    return factory.createArrowFunction(undefined, undefined, [], undefined, factory.createToken(t.SyntaxKind.EqualsGreaterThanToken), object);
+    return thunk(factory.createParenthesizedExpression(factory.createObjectLiteralExpression(properties, false)));
   }
 
   function reportUnattached(): void {
@@ -220,6 +290,7 @@ function mayCarryTag(t: typeof ts, node: ts.Node): boolean {
     t.isShorthandPropertyAssignment(node) ||
     t.isVariableStatement(node) ||
     t.isExportAssignment(node) ||
+    t.isReturnStatement(node) ||
     (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression) && node.expression.operatorToken.kind === t.SyntaxKind.EqualsToken) ||
     t.isClassLike(node) ||
     t.isObjectLiteralExpression(node) ||

@@ -1,9 +1,10 @@
-import { Client as GrpcClient, InterceptingCall, type Interceptor, type StatusObject } from '@grpc/grpc-js';
-import type { Attributes, Span } from '@opentelemetry/api';
+import { Client as GrpcClient, InterceptingCall, type Interceptor, type Metadata, type StatusObject } from '@grpc/grpc-js';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { activeTracer } from '../tracer.js';
+import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataSetter } from './metadata.js';
 import type { GrpcTagOptions } from './options.js';
 import { addressAttributes } from './peer.js';
@@ -28,40 +29,64 @@ export function client<C>(Client: ClientConstructor<C>, args: unknown[], options
 }
 
 function clientInterceptor(address: string, options: GrpcTagOptions | undefined): Interceptor {
-  const server = addressAttributes('server', address);
   return (callOptions, nextCall) => {
     const next = nextCall(callOptions);
     const tracer = activeTracer();
     if (tracer === undefined) return new InterceptingCall(next);
-    const method = callOptions.method_definition.path.replace(/^\//, '');
     const parent = context.active();
-    let span: Span | undefined;
+    let rpc: ClientRpc | undefined;
     const call: InterceptingCall = new InterceptingCall(next, {
       start(metadata, _listener, start) {
-        const attributes: Attributes = { 'rpc.system.name': 'grpc', 'rpc.method': method, ...server, ...metadataAttributes(metadata, options?.metadata, 'request') };
-        if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, oldRpcAttributes(method));
-        span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
-        propagation.inject(trace.setSpan(parent, span), metadata, metadataSetter);
+        rpc = new ClientRpc(tracer, parent, callOptions.method_definition.path, address, metadata, options);
         start(metadata, {
+          onReceiveMessage(message, nextMessage) {
+            rpc?.messages?.received();
+            nextMessage(message);
+          },
           onReceiveStatus(status, nextStatus) {
-            if (span !== undefined) endClientSpan(span, status, call.getPeer());
-            span = undefined;
+            rpc?.end(status.code, status.details, call.getPeer());
             nextStatus(status);
           },
         });
+      },
+      sendMessage(message, nextMessage) {
+        rpc?.messages?.sent();
+        nextMessage(message);
       },
     });
     return call;
   };
 }
 
-function endClientSpan(span: Span, status: StatusObject, peer: string): void {
-  span.setAttributes(addressAttributes('network.peer', peer));
-  span.setAttribute('rpc.status_code', statusName(status.code));
-  if (EMIT_OLD_RPC_CONVENTIONS) span.setAttribute('rpc.grpc.status_code', status.code);
-  if (isError(status.code, 'client')) {
-    span.setAttribute('error.type', statusName(status.code));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(status.details || statusName(status.code)) });
+/** One client call's CLIENT span: started with its context injected into the metadata, ended once. */
+export class ClientRpc {
+  readonly messages: MessageEvents | undefined;
+  private readonly span: Span;
+  private ended = false;
+
+  constructor(tracer: Tracer, parent: Context, path: string, target: string | undefined, metadata: Metadata, options: GrpcTagOptions | undefined) {
+    const method = path.replace(/^\//, '');
+    const attributes: Attributes = { 'rpc.system.name': 'grpc', 'rpc.method': method, ...addressAttributes('server', target), ...metadataAttributes(metadata, options?.metadata, 'request') };
+    if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, oldRpcAttributes(method));
+    this.span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
+    propagation.inject(trace.setSpan(parent, this.span), metadata, metadataSetter);
   }
-  span.end();
+
+  end(code: number, details: string | undefined, peer: string | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.messages) this.messages.ended = true;
+    const { span } = this;
+    span.setAttributes(addressAttributes('network.peer', peer));
+    span.setAttribute('rpc.status_code', statusName(code));
+    if (EMIT_OLD_RPC_CONVENTIONS) span.setAttribute('rpc.grpc.status_code', code);
+    if (isError(code, 'client')) {
+      span.setAttribute('error.type', statusName(code));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(details || statusName(code)) });
+    }
+    span.end();
+  }
 }
+
+export type { StatusObject };

@@ -4,4 +4,6 @@ export interface GrpcTagOptions {
   readonly public?: boolean;
   /** `metadata=a,b`: metadata keys whose values are recorded as attributes. */
   readonly metadata?: readonly string[];
+  /** `messages`: an `rpc.message` event per message sent and received. */
+  readonly messages?: boolean;
 }

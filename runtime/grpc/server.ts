@@ -3,6 +3,7 @@ import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { activeTracer } from '../tracer.js';
+import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataGetter } from './metadata.js';
 import type { GrpcTagOptions } from './options.js';
 import { addressAttributes } from './peer.js';
@@ -59,6 +60,7 @@ async function failOnRejection<T>(rpc: ServerRpc, promise: Promise<T>): Promise<
 class ServerRpc {
   readonly context: Context;
   private readonly span: Span;
+  private readonly messages: MessageEvents | undefined;
   private ended = false;
 
   constructor(tracer: Tracer, name: string, private readonly call: ServerCallLike, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined) {
@@ -85,12 +87,14 @@ class ServerRpc {
     );
     this.context = trace.setSpan(incoming, this.span);
     this.watch(callbackLess(call));
+    if (options?.messages) this.messages = this.observeMessages();
   }
 
   /** The unary / client-streaming callback: the RPC ends when it is called. */
   wrap(callback: Function): Function {
     const rpc = this;
-    return function (this: unknown, error: unknown) {
+    return function (this: unknown, error: unknown, response?: unknown) {
+      if (!error && response !== undefined) rpc.messages?.sent();
       rpc.finish(error ? statusOf(error) : Status.OK, error);
       return callback.apply(this, arguments);
     };
@@ -114,6 +118,7 @@ class ServerRpc {
   finish(code: number, error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.messages) this.messages.ended = true;
     if (code === Status.OK && this.deadlinePassed()) code = Status.DEADLINE_EXCEEDED;
     this.span.setAttribute('rpc.status_code', statusName(code));
     if (EMIT_OLD_RPC_CONVENTIONS) this.span.setAttribute('rpc.grpc.status_code', code);
@@ -132,6 +137,14 @@ class ServerRpc {
     // grpc-js listens for 'error' on response streams itself, so one more listener changes nothing.
     on.call(this.call, 'error', (error: unknown) => this.finish(statusOf(error), error));
     on.call(this.call, 'finish', () => this.finish(Status.OK));
+  }
+
+  /** The request of a unary or server-streaming call, then every message streamed either way. */
+  private observeMessages(): MessageEvents {
+    const messages = new MessageEvents(this.span);
+    if ((this.call as { request?: unknown }).request !== undefined) messages.received();
+    messages.observe(this.call);
+    return messages;
   }
 
   /**

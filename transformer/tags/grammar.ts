@@ -1,7 +1,8 @@
 /**
  * The `@traced` tag grammar, independent of TypeScript:
  *
- *   @traced [grpc.server | grpc.client] [public] [name=<span name>] [metadata=<key>,...] [attr.<key>=<expression>]...
+ *   @traced [<kind>] [public] [messages] [name=<span name>] [route=<route>] [metadata=<key>,...]
+ *           [headers=<name>,...] [from=<expression>] [into=<expression>] [attr.<key>=<expression>]...
  *   @untraced
  *
  * Options are separated by white space; a value runs to the next white space outside quotes,
@@ -15,23 +16,32 @@ export interface TagText {
   readonly positions: readonly number[];
 }
 
-export interface AttributeOption {
+/** An expression option: `attr.<key>=<expression>`, `from=<expression>` or `into=<expression>`. */
+export interface ExpressionOption {
   readonly key: string;
   readonly expression: string;
   /** File position of the expression's first character. */
   readonly pos: number;
 }
 
-export type TagKind = 'internal' | 'grpc.server' | 'grpc.client';
+export type TagKind = 'internal' | 'grpc.server' | 'grpc.client' | 'http.server' | 'http.client' | 'producer' | 'consumer';
 
 export interface TracedTag {
   readonly kind: TagKind;
   readonly name?: string;
   /** `public` (server kinds): the caller is not trusted. */
   readonly public: boolean;
+  /** `messages` (gRPC kinds): a span event per message sent and received. */
+  readonly messages: boolean;
   /** `metadata=a,b` (gRPC kinds): metadata keys recorded as attributes. */
   readonly metadata?: readonly string[];
-  readonly attributes: readonly AttributeOption[];
+  /** `headers=a,b` (http.server): request headers recorded as attributes. */
+  readonly headers?: readonly string[];
+  /** `route=/users/:id` (http.server): the route template. */
+  readonly route?: string;
+  /** `from=` (consumer) or `into=` (producer): the message carrier. */
+  readonly carrier?: ExpressionOption;
+  readonly attributes: readonly ExpressionOption[];
   /** File position of the `@` of the tag. */
   readonly pos: number;
 }
@@ -42,27 +52,40 @@ export interface GrammarProblem {
   readonly message: string;
 }
 
-const KINDS: readonly TagKind[] = ['grpc.server', 'grpc.client'];
-/** Kinds and options that the contract names but this version does not emit yet. */
-const PLANNED_WORDS = ['http.server', 'http.client', 'producer', 'consumer'];
-const PLANNED_KEYS = ['from', 'into'];
-const KNOWN_WORDS = [...KINDS, 'public', ...PLANNED_WORDS];
-const KNOWN_KEYS = ['name', 'metadata', ...PLANNED_KEYS];
-const METADATA_KEY = /^[0-9a-z_.-]+$/;
+const KINDS: readonly TagKind[] = ['grpc.server', 'grpc.client', 'http.server', 'http.client', 'producer', 'consumer'];
+const CLIENT_KINDS: readonly TagKind[] = ['grpc.client', 'http.client'];
+/** The kinds each option applies to; an option missing here applies to every kind. */
+const OPTION_KINDS: Readonly<Record<string, readonly TagKind[]>> = {
+  public: ['grpc.server', 'http.server', 'consumer'],
+  messages: ['grpc.server', 'grpc.client'],
+  metadata: ['grpc.server', 'grpc.client'],
+  headers: ['http.server'],
+  route: ['http.server'],
+  from: ['consumer'],
+  into: ['producer'],
+  name: ['internal', 'grpc.server', 'http.server', 'producer', 'consumer'],
+  attr: ['internal', 'grpc.server', 'http.server', 'producer', 'consumer'],
+};
+const WORD_OPTIONS = ['public', 'messages'];
+const KNOWN_WORDS = [...KINDS, ...WORD_OPTIONS];
+const KNOWN_KEYS = ['name', 'route', 'metadata', 'headers', 'from', 'into'];
+const LOWERCASE_KEY = /^[0-9a-z_.-]+$/;
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag; problems: GrammarProblem[] } {
   const problems: GrammarProblem[] = [];
-  const attributes: AttributeOption[] = [];
-  const seenKeys = new Set<string>();
+  const attributes: ExpressionOption[] = [];
+  const given = new Map<string, number>(); // option -> file position, for the kind check below
+  const keyList: Record<string, string[]> = {};
   let name: string | undefined;
+  let route: string | undefined;
+  let carrier: ExpressionOption | undefined;
   let kind: TagKind = 'internal';
-  let isPublic = false;
-  let metadata: string[] | undefined;
 
   for (const token of tokenize(body, problems)) {
-    const report = (message: string, at = token.start, length = token.text.length): void => {
-      problems.push({ pos: body.positions[at] ?? tagPos, length, message });
+    const at = body.positions[token.start] ?? tagPos;
+    const report = (message: string, start = token.start, length = token.text.length): void => {
+      problems.push({ pos: body.positions[start] ?? tagPos, length, message });
     };
     const eq = token.text.indexOf('=');
     if (eq < 0) {
@@ -70,51 +93,71 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
       if ((KINDS as readonly string[]).includes(word)) {
         if (kind !== 'internal') report(`A tag has one kind, but '${kind}' and '${word}' are both given. Keep one.`);
         else kind = word as TagKind;
-      } else if (word === 'public') {
-        isPublic = true;
-      } else if (PLANNED_WORDS.includes(word)) {
-        report(`'${word}' is not supported by this version of spanweave yet. Remove it to get an INTERNAL span.`);
+      } else if (WORD_OPTIONS.includes(word)) {
+        given.set(word, at);
       } else {
         report(`Unknown @traced option '${word}'.${suggest(word, KNOWN_WORDS)} ${OPTIONS_HINT}`);
       }
       continue;
     }
     const key = token.text.slice(0, eq);
-    const value = unquote(token.text.slice(eq + 1));
-    if (seenKeys.has(key)) {
+    // An expression keeps its quotes: attr.k="text" is a string literal.
+    const isExpression = key.startsWith('attr.') || key === 'from' || key === 'into';
+    const value = isExpression ? token.text.slice(eq + 1) : unquote(token.text.slice(eq + 1));
+    if (given.has(key) || (key.startsWith('attr.') && attributes.some((a) => `attr.${a.key}` === key))) {
       report(`'${key}=' is given twice. Keep one.`);
       continue;
     }
-    seenKeys.add(key);
+    const valuePos = body.positions[token.start + eq + 1] ?? tagPos;
     if (value === '') {
       report(`'${key}=' has no value. Write ${key}=<value> with no space after '='.`);
-    } else if (key === 'name') {
-      name = value;
-    } else if (key === 'metadata') {
-      metadata = value.split(',').map((k) => k.trim().toLowerCase());
-      const bad = metadata.find((k) => !METADATA_KEY.test(k));
-      if (bad !== undefined) report(`'${bad}' is not a metadata key. Write metadata=key1,key2 with lowercase keys.`);
     } else if (key.startsWith('attr.')) {
       const attributeKey = key.slice('attr.'.length);
+      given.set('attr', at);
       if (!ATTRIBUTE_KEY.test(attributeKey)) {
         report(`'${attributeKey}' is not a valid attribute key. Use letters, digits, '_', '-' and '.', as in attr.user.id=req.userId.`, token.start, eq);
       } else {
-        attributes.push({ key: attributeKey, expression: value, pos: body.positions[token.start + eq + 1] ?? tagPos });
+        attributes.push({ key: attributeKey, expression: value, pos: valuePos });
       }
-    } else if (PLANNED_KEYS.includes(key)) {
-      report(`'${key}=' is not supported by this version of spanweave yet.`);
-    } else {
+    } else if (!KNOWN_KEYS.includes(key)) {
       report(`Unknown @traced option '${key}='.${suggest(key, [...KNOWN_KEYS, 'attr.<key>'])} ${OPTIONS_HINT}`, token.start, eq + 1);
+    } else {
+      given.set(key, at);
+      if (key === 'name') name = value;
+      else if (key === 'route') route = value;
+      else if (key === 'from' || key === 'into') carrier = { key: `${key}=`, expression: value, pos: valuePos };
+      else {
+        const keys = value.split(',').map((k) => k.trim().toLowerCase());
+        const bad = keys.find((k) => !LOWERCASE_KEY.test(k));
+        if (bad !== undefined) report(`'${bad}' is not a ${key} key. Write ${key}=key1,key2 with no spaces.`);
+        keyList[key] = keys;
+      }
     }
   }
-  if (isPublic && kind !== 'grpc.server') problems.push({ pos: tagPos, length: 7, message: "'public' is for server kinds: it applies to grpc.server. Remove it or add grpc.server." });
-  if (attributes.length > 0 && kind === 'grpc.client') problems.push({ pos: tagPos, length: 7, message: "'attr.' reads a function's parameters, but grpc.client marks a client construction. Remove it." });
-  if (metadata && kind === 'internal') problems.push({ pos: tagPos, length: 7, message: "'metadata=' is for gRPC kinds. Remove it or add grpc.server / grpc.client." });
+  for (const [option, pos] of given) {
+    const kinds = OPTION_KINDS[option];
+    if (kinds === undefined || kinds.includes(kind)) continue;
+    const written = WORD_OPTIONS.includes(option) ? `'${option}'` : `'${option}${option === 'attr' ? '.' : '='}'`;
+    problems.push({ pos, length: option.length, message: misplacedOption(written, option, kind, kinds) });
+  }
+  if (kind === 'producer' && carrier === undefined) problems.push({ pos: tagPos, length: 7, message: "A producer needs the carrier its context goes into: add into=<expression>, e.g. into=message.headers." });
+  if (kind === 'consumer' && carrier === undefined) problems.push({ pos: tagPos, length: 7, message: "A consumer needs the carrier its context comes from: add from=<expression>, e.g. from=message.headers." });
   if (problems.length > 0) return { problems };
-  return { tag: { kind, name, public: isPublic, metadata, attributes, pos: tagPos }, problems };
+  return {
+    tag: { kind, name, public: given.has('public'), messages: given.has('messages'), metadata: keyList['metadata'], headers: keyList['headers'], route, carrier, attributes, pos: tagPos },
+    problems,
+  };
 }
 
-const OPTIONS_HINT = 'Options are a kind (grpc.server, grpc.client), public, name=<span name>, metadata=<keys> and attr.<key>=<expression>.';
+function misplacedOption(written: string, option: string, kind: TagKind, kinds: readonly TagKind[]): string {
+  if (CLIENT_KINDS.includes(kind) && (option === 'name' || option === 'attr')) {
+    return `${written} does not apply to ${kind}: each call gets its own span, named after the call. Remove it; for a span of the function as well, call it from a @traced function.`;
+  }
+  return `${written} applies to ${kinds.filter((k) => k !== 'internal').join(', ')}${kinds.includes('internal') ? ' and plain @traced' : ''}, not to ${kind === 'internal' ? 'plain @traced' : kind}. Remove it or change the kind.`;
+}
+
+const OPTIONS_HINT =
+  'Options are a kind (grpc.server, grpc.client, http.server, http.client, producer, consumer), public, messages, name=, route=, metadata=, headers=, from=, into= and attr.<key>=<expression>.';
 
 interface Token {
   readonly text: string;

@@ -1,0 +1,74 @@
+import type { Attributes, Context, Link, Tracer } from '@opentelemetry/api';
+import { context, diag, propagation, trace, SpanKind } from './api.js';
+import { evaluateAttributes, type AttributeSource } from './attributes.js';
+import { carrierGetter, carrierSetter } from './carriers.js';
+import type { ActiveSpan } from './span.js';
+
+/**
+ * A message or custom-protocol hop, from `@traced producer into=<expr>` or
+ * `@traced consumer from=<expr> [public]`: `carrier` evaluates the expression in the function.
+ */
+export interface Hop {
+  readonly kind: 'producer' | 'consumer';
+  readonly carrier: () => unknown;
+  readonly public?: boolean;
+}
+
+/**
+ * A producer's PRODUCER span, its context injected into the carrier; or a consumer's CONSUMER
+ * span continuing the context in the carrier. A consumer given a batch (an array of carriers)
+ * keeps the active context as parent and links every message's context, as the messaging
+ * conventions say; a `public` consumer links instead of continuing. A carrier that is missing,
+ * throws or holds no valid context starts a new trace; nothing reaches the traced function.
+ */
+export function startHopSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop): ActiveSpan {
+  const active = context.active();
+  const carrier = evaluateCarrier(hop);
+  const spanAttributes: Attributes = { 'messaging.operation.type': hop.kind === 'producer' ? 'send' : 'process', ...(attributes && evaluateAttributes(attributes)) };
+  if (hop.kind === 'producer') {
+    const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes: spanAttributes }, active);
+    const spanContext = trace.setSpan(active, span);
+    try {
+      propagation.inject(spanContext, carrier, carrierSetter);
+    } catch (error) {
+      diag.debug('spanweave: injecting into a producer carrier failed', error);
+    }
+    return { span, context: spanContext };
+  }
+  const batch = isBatch(carrier);
+  const incoming = batch ? carrier.map((message) => extracted(active, message)) : [extracted(active, carrier)];
+  const links: Link[] = [];
+  for (const message of incoming) {
+    const remote = trace.getSpanContext(message);
+    if (remote !== undefined && trace.isSpanContextValid(remote)) links.push({ context: remote });
+  }
+  if (batch) spanAttributes['messaging.batch.message_count'] = carrier.length;
+  const continued = !batch && hop.public !== true;
+  const parent = continued ? incoming[0]! : active;
+  const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes: spanAttributes, root: hop.public === true, links: continued ? undefined : links }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+function evaluateCarrier(hop: Hop): unknown {
+  try {
+    return hop.carrier();
+  } catch (error) {
+    diag.debug(`spanweave: the ${hop.kind === 'producer' ? 'into=' : 'from='} expression threw; no context is carried`, error);
+    return undefined;
+  }
+}
+
+/** A context from one carrier; propagators do not throw on bad input, but a custom one might. */
+function extracted(active: Context, carrier: unknown): Context {
+  try {
+    return propagation.extract(active, carrier, carrierGetter);
+  } catch (error) {
+    diag.debug('spanweave: extracting from a consumer carrier failed', error);
+    return active;
+  }
+}
+
+/** An array of carriers, as opposed to one carrier that is an array of `[key, value]` pairs. */
+function isBatch(carrier: unknown): carrier is unknown[] {
+  return Array.isArray(carrier) && carrier.length > 0 && !carrier.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string');
+}
