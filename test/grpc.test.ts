@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Grpc from '@grpc/grpc-js';
-import { compileWithTspc } from './helpers/compile.js';
+import { compileWithTranspileModule, compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
@@ -314,6 +314,12 @@ describe('@traced grpc.client on functions making calls through untraced clients
     expect(tree(spans)).toBe(['shop.Orders/Track CLIENT OK', '  shop.Orders/Track SERVER OK'].join('\n'));
     const client = only(spans, 'shop.Orders/Track', SpanKind.CLIENT);
     expect(messageEvents(client).sort()).toEqual(['RECEIVED#1', 'RECEIVED#2', 'SENT#1', 'SENT#2']);
+  });
+
+  it('a transpile-only build (no type checker) warns on each such function instead of tracing nothing silently', () => {
+    const warnings = compileWithTranspileModule(join(fixturesDir, 'grpc')).output.split('\n').filter((line) => line.includes('TS95005'));
+    expect(warnings).toHaveLength(4);
+    for (const warning of warnings) expect(warning).toMatch(/calls\.ts\(\d+,\d+\): warning TS95005: .*no type information.*Tag the client construction instead/);
   });
 
   it('calls outside the tagged functions stay untraced', async () => {

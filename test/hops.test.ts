@@ -4,6 +4,7 @@
  * a node:http service, a gRPC service, and a producer -> in-process queue -> consumer.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as http from 'node:http';
 import { join } from 'node:path';
 import { compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
@@ -149,5 +150,43 @@ describe('messages with no or broken context', () => {
   it('a carrier expression that throws: the consumer still runs', async () => {
     await worker.ship(null as never).catch((error: unknown) => expect(error).toBeInstanceOf(TypeError));
     expect(only(sdk.spans(), SpanKind.CONSUMER, 'ship').status.code).toBe(SpanStatusCode.ERROR);
+  });
+});
+
+describe('hostile HTTP headers', () => {
+  const valid = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  /** A plain (untraced) request with raw headers, as any client on the network may send. */
+  const post = (rawHeaders: string[]): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const request = http.request(`${hops.web}/orders/pen`, { method: 'POST', headers: ['host', '127.0.0.1', ...rawHeaders] }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+
+  it.each([
+    ['garbage', ['traceparent', 'garbage']],
+    ['two traceparent headers', ['traceparent', valid, 'traceparent', valid.replace('00f0', '11f0')]],
+    ['uppercase', ['traceparent', valid.toUpperCase()]],
+    ['version ff', ['traceparent', valid.replace(/^00/, 'ff')]],
+    ['8 KB of tracestate and baggage', ['traceparent', 'x', 'tracestate', 'a=b,'.repeat(2000), 'baggage', 'k=v,'.repeat(2000)]],
+    ['bytes that are not ASCII', ['traceparent', '\u00ff\u00fe-\u00e9']],
+  ])('%s: the handler answers and a new trace starts', async (_, headers) => {
+    expect(await post(headers as string[])).toBe(201);
+    await worker.work(hops.queue, 1);
+    const server = only(await spansWhenDone(5), SpanKind.SERVER, 'POST /orders/:item');
+    expect(server.parentSpanContext).toBeUndefined();
+    expect(server.spanContext().traceId).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('baggage reaches the consumer across HTTP and the queue, and is never recorded', async () => {
+    expect(await post(['traceparent', valid, 'baggage', 'tenant=acme'])).toBe(201);
+    await worker.work(hops.queue, 1);
+    expect(worker.tenants.at(-1)).toBe('acme');
+    const spans = await spansWhenDone(5);
+    expect(only(spans, SpanKind.CONSUMER, 'ship').spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    for (const span of spans) expect(JSON.stringify(span.attributes)).not.toContain('acme');
   });
 });

@@ -1,0 +1,140 @@
+/**
+ * The carriers and the manual API of spanweave/runtime (inject, extract, withSpan), loaded as
+ * users load them, with a real SDK and W3C trace-context + baggage propagation.
+ */
+import { createRequire } from 'node:module';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type * as Grpc from '@grpc/grpc-js';
+import type * as Runtime from '../runtime/index.js';
+import { api, installSdk, type TestSdk } from './helpers/sdk.js';
+
+const require = createRequire(import.meta.url);
+const runtime = require('spanweave/runtime') as typeof Runtime;
+const grpc = require('@grpc/grpc-js') as typeof Grpc;
+const { SpanKind, SpanStatusCode, trace, propagation, context } = api;
+
+let sdk: TestSdk;
+beforeEach(() => {
+  sdk = installSdk();
+});
+afterEach(() => sdk.uninstall());
+
+const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const spanId = '00f067aa0ba902b7';
+const traceparent = `00-${traceId}-${spanId}-01`;
+
+/** Every carrier shape, empty, and how to read a key back from it. */
+const shapes: Array<[string, () => unknown, (carrier: never, key: string) => unknown]> = [
+  ['a plain object', () => ({}), (c: Record<string, unknown>, k) => c[k]],
+  ['a Map', () => new Map(), (c: Map<string, unknown>, k) => c.get(k)],
+  ['fetch Headers', () => new Headers(), (c: Headers, k) => c.get(k)],
+  ['grpc-js Metadata', () => new grpc.Metadata(), (c: Grpc.Metadata, k) => c.get(k)[0]],
+  ['[key, value] pairs', () => [] as Array<[string, string]>, (c: Array<[string, string]>, k) => c.find(([name]) => name === k)?.[1]],
+];
+
+describe('inject and extract', () => {
+  it.each(shapes)('round-trip the trace and the baggage through %s', (_, create, read) => {
+    const carrier = create();
+    const span = trace.getTracer('test').startSpan('sender');
+    const baggage = propagation.createBaggage({ tenant: { value: 'acme' } });
+    runtime.inject(carrier, propagation.setBaggage(trace.setSpan(context.active(), span), baggage));
+    expect(read(carrier as never, 'traceparent')).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    const received = runtime.extract(carrier);
+    expect(trace.getSpanContext(received)).toMatchObject({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, isRemote: true });
+    expect(propagation.getBaggage(received)?.getEntry('tenant')?.value).toBe('acme');
+  });
+
+  it('keeps what the carrier held, and reads keys in any case', () => {
+    const headers: Record<string, string> = { 'content-type': 'text/plain', Traceparent: traceparent };
+    expect(trace.getSpanContext(runtime.extract(headers))?.traceId).toBe(traceId);
+    const pairs: Array<[string, string]> = [['x-id', '1'], ['TRACEPARENT', traceparent]];
+    expect(trace.getSpanContext(runtime.extract(pairs))?.traceId).toBe(traceId);
+    runtime.inject(pairs, trace.setSpan(context.active(), trace.getTracer('test').startSpan('s')));
+    expect(pairs.map(([key]) => key)).toEqual(['x-id', 'TRACEPARENT']);
+    expect(headers['content-type']).toBe('text/plain');
+  });
+});
+
+const revoked = Proxy.revocable({}, {});
+revoked.revoke();
+/** Carrier contents no one should trust: each must extract to "no remote span", without throwing. */
+const hostile: Array<[string, unknown]> = [
+  ['garbage', { traceparent: 'garbage' }],
+  ['a missing field', { traceparent: `00-${traceId}-${spanId}` }],
+  ['uppercase hex', { traceparent: `00-${traceId.toUpperCase()}-${spanId}-01` }],
+  ['an all-zero trace id', { traceparent: `00-${'0'.repeat(32)}-${spanId}-01` }],
+  ['an all-zero span id', { traceparent: `00-${traceId}-${'0'.repeat(16)}-01` }],
+  ['version ff', { traceparent: `ff-${traceId}-${spanId}-01` }],
+  ['bad flags', { traceparent: `00-${traceId}-${spanId}-zz` }],
+  ['a number', { traceparent: 42 }],
+  ['an object', { traceparent: { toString: () => traceparent } }],
+  ['a Buffer', { traceparent: Buffer.from(traceparent) }],
+  ['a megabyte', { traceparent: 'a'.repeat(1 << 20), tracestate: 'b'.repeat(1 << 20), baggage: 'c'.repeat(1 << 20) }],
+  ['10,000 tracestate members', { traceparent: 'x', tracestate: Array.from({ length: 10_000 }, (_, i) => `k${i}=v`).join(',') }],
+  ['a throwing getter', Object.defineProperty({}, 'traceparent', { get: () => { throw new Error('boom'); }, enumerable: true })],
+  ['a revoked proxy', revoked.proxy],
+  ['a Map of numbers', new Map([['traceparent', 1]])],
+  ['Metadata with a binary value', (() => { const m = new grpc.Metadata(); m.set('traceparent-bin', Buffer.from('x')); return m; })()],
+  ['pairs with odd entries', [['traceparent'], [42, traceparent]]],
+  ['null', null],
+  ['undefined', undefined],
+  ['a string', traceparent],
+  ['a function', () => traceparent],
+];
+
+describe('hostile carriers', () => {
+  it.each(hostile)('%s: extract starts a new trace, inject and extract never throw', (_, carrier) => {
+    const extracted = runtime.extract(carrier);
+    expect(trace.getSpanContext(extracted)).toBeUndefined();
+    const span = trace.getTracer('test').startSpan('next', {}, extracted);
+    expect(span.spanContext().traceId).not.toBe(traceId);
+    expect(() => runtime.inject(carrier, trace.setSpan(context.active(), span))).not.toThrow();
+  });
+
+  it('a frozen carrier: inject leaves it as it was', () => {
+    const frozen = Object.freeze({ a: '1' });
+    runtime.inject(frozen, trace.setSpan(context.active(), trace.getTracer('test').startSpan('s')));
+    expect(frozen).toEqual({ a: '1' });
+  });
+});
+
+describe('withSpan', () => {
+  it('makes the same span as a @traced function: name, kind, status, exception event', async () => {
+    const failure = new Error('nope');
+    expect(() => runtime.withSpan('manual', () => { throw failure; })).toThrow(failure);
+    expect(() => runtime.run('tagged', () => { throw failure; })).toThrow(failure);
+    const [manual, tagged] = sdk.spans();
+    for (const key of ['kind', 'status', 'attributes'] as const) expect(manual![key]).toEqual(tagged![key]);
+    expect(manual!.events.map((e) => [e.name, e.attributes])).toEqual(tagged!.events.map((e) => [e.name, e.attributes]));
+    expect(manual!.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('is active in fn and what it schedules; ends when a promise settles; gives back the same value', async () => {
+    const value = { v: 1 };
+    const result = await runtime.withSpan('outer', async (span) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      runtime.withSpan('inner', () => undefined);
+      expect(trace.getActiveSpan()).toBe(span);
+      return value;
+    });
+    expect(result).toBe(value);
+    const outer = sdk.span('outer');
+    expect(sdk.span('inner').parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+    await expect(runtime.withSpan('rejects', () => Promise.reject(new TypeError('t')))).rejects.toBeInstanceOf(TypeError);
+    expect(sdk.span('rejects').status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('takes a parent (an extracted context), a kind, links and root', () => {
+    runtime.withSpan('consume', () => undefined, { parent: runtime.extract({ traceparent }), kind: SpanKind.CONSUMER });
+    runtime.withSpan('edge', () => undefined, { parent: runtime.extract({ traceparent }), root: true, links: [{ context: { traceId, spanId, traceFlags: 1 } }] });
+    expect(sdk.span('consume')).toMatchObject({ kind: SpanKind.CONSUMER, parentSpanContext: { spanId } });
+    expect(sdk.span('consume').spanContext().traceId).toBe(traceId);
+    expect(sdk.span('edge').parentSpanContext).toBeUndefined();
+    expect(sdk.span('edge').links[0]?.context.spanId).toBe(spanId);
+  });
+
+  it('with no SDK: runs fn with a non-recording span', () => {
+    sdk.uninstall();
+    expect(runtime.withSpan('x', (span) => span.isRecording())).toBe(false);
+  });
+});
