@@ -1,1 +1,8 @@
-export {};
+/**
+ * spanweave/waterfall: a development trace viewer with no backend. A SpanExporter that prints
+ * each trace as a terminal waterfall and writes one self-contained HTML page of them.
+ */
+export { WaterfallExporter, type WaterfallOptions } from './exporter.js';
+export { renderTerminal, type TerminalOptions } from './terminal.js';
+export { renderHtml, type HtmlOptions } from './html.js';
+export { fromReadableSpan, type WaterfallSpan } from './model.js';

@@ -1,0 +1,150 @@
+/**
+ * spanweave/waterfall: spans from a real SDK (three services, one provider each, sharing one
+ * exporter) rendered in the terminal and as HTML, the HTML checked in headless Chromium.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type * as Playwright from 'playwright-core';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import type * as Waterfall from '../waterfall/index.js';
+import { ensureChromium } from './helpers/chromium.js';
+import { freshDir, repoRoot } from './helpers/paths.js';
+import { api } from './helpers/sdk.js';
+
+const require = createRequire(import.meta.url);
+const { WaterfallExporter, renderTerminal, renderHtml } = require('spanweave/waterfall') as typeof Waterfall;
+const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
+const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+const { SpanKind, SpanStatusCode, trace, ROOT_CONTEXT } = api;
+
+const HOSTILE = '<img src=x onerror="window.pwned=1">';
+
+/** gateway -> users (fails for one user) and orders (slow), recorded at fixed times. */
+function recordTraces(exporter: Waterfall.WaterfallExporter): void {
+  const tracer = (service: string) => new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test');
+  const [gateway, users, orders] = ['gateway', 'users', 'orders'].map(tracer) as [SdkTraceBase.Tracer, SdkTraceBase.Tracer, SdkTraceBase.Tracer];
+  const at = (base: number, ms: number) => base + ms;
+  for (const [base, user] of [[1_700_000_000_000, 'ada'], [1_700_000_001_000, 'nobody']] as const) {
+    const root = gateway.startSpan('POST /orders', { kind: SpanKind.SERVER, startTime: base, attributes: { 'http.route': '/orders' } });
+    const inRoot = trace.setSpan(ROOT_CONTEXT, root);
+    const client = gateway.startSpan('shop.Users/GetUser', { kind: SpanKind.CLIENT, startTime: at(base, 2) }, inRoot);
+    const server = users.startSpan('shop.Users/GetUser', { kind: SpanKind.SERVER, startTime: at(base, 4), attributes: { 'user.id': user, note: HOSTILE } }, trace.setSpan(inRoot, client));
+    if (user === 'nobody') {
+      server.recordException(new Error(`no user ${user}`));
+      server.setStatus({ code: SpanStatusCode.ERROR, message: `no user ${user}` });
+      client.setStatus({ code: SpanStatusCode.ERROR, message: `no user ${user}` });
+    }
+    server.end(at(base, 9));
+    client.end(at(base, 11));
+    if (user === 'ada') {
+      const upload = gateway.startSpan('shop.Orders/UploadItems', { kind: SpanKind.CLIENT, startTime: at(base, 12) }, inRoot);
+      orders.startSpan('shop.Orders/UploadItems', { kind: SpanKind.SERVER, startTime: at(base, 14) }, trace.setSpan(inRoot, upload)).end(at(base, 80));
+      upload.end(at(base, 82));
+    }
+    root.end(at(base, user === 'ada' ? 85 : 12));
+  }
+}
+
+let exporter: Waterfall.WaterfallExporter;
+beforeAll(() => {
+  exporter = new WaterfallExporter({ output: null });
+  recordTraces(exporter);
+});
+
+describe('terminal', () => {
+  it('one waterfall per trace: the tree in order, each service and kind, the errors', () => {
+    const text = renderTerminal(exporter.collected(), { width: 120 });
+    const rows = text.split('\n').map((line) => line.replace(/ +█[█ ]*[\d.]+ m?s/, ' <bar>').replace(/ {2,}/g, ' ').replace(/[0-9a-f]{32} +[\d.]+ m?s/, '<id>'));
+    expect(rows).toEqual([
+      'trace <id> 5 spans',
+      'POST /orders gateway SERVER <bar>',
+      '├─ shop.Users/GetUser gateway CLIENT <bar>',
+      '│ └─ shop.Users/GetUser users SERVER <bar>',
+      '└─ shop.Orders/UploadItems gateway CLIENT <bar>',
+      ' └─ shop.Orders/UploadItems orders SERVER <bar>',
+      '',
+      'trace <id> 3 spans 2 with errors',
+      'POST /orders gateway SERVER <bar>',
+      '└─ shop.Users/GetUser gateway CLIENT <bar> ERROR no user nobody',
+      ' └─ shop.Users/GetUser users SERVER <bar> ERROR no user nobody',
+    ]);
+    expect(text).not.toMatch(/\u001b\[/);
+    expect(Math.max(...text.split('\n').map((line) => line.length))).toBeLessThanOrEqual(120 + 40); // + the error text
+  });
+
+  it('places each bar on the trace\'s time axis', () => {
+    const lines = renderTerminal(exporter.collected(), { width: 100 }).split('\n').slice(1, 6);
+    const starts = lines.map((line) => line.indexOf('█'));
+    // root at 0 ms, users client at 2, users server at 4, orders client at 12, orders server at 14
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    expect(starts[0]).toBeLessThan(starts[3]!);
+    const lengths = lines.map((line) => (line.match(/█+/) ?? [''])[0].length);
+    expect(lengths[4]).toBeGreaterThan(lengths[1]! * 5); // 66 ms against 9 ms
+  });
+
+  it('colors only when asked', () => {
+    expect(renderTerminal(exporter.collected(), { color: true })).toMatch(/\u001b\[31m/);
+  });
+
+  it('the exporter prints each trace once, on flush', async () => {
+    const chunks: string[] = [];
+    const printing = new WaterfallExporter({ output: { write: (chunk: string) => chunks.push(chunk) } as unknown as NodeJS.WritableStream });
+    recordTraces(printing);
+    await printing.forceFlush();
+    await printing.shutdown();
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.match(/^trace /gm)).toHaveLength(2);
+  });
+});
+
+describe('HTML in headless Chromium', () => {
+  let browser: Playwright.Browser;
+  let page: Playwright.Page;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = ensureChromium();
+    const file = join(freshDir('waterfall'), 'trace.html');
+    writeFileSync(file, renderHtml(exporter.collected(), { title: 'shop traces' }));
+    const { chromium } = require('playwright-core') as typeof Playwright;
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(pathToFileURL(file).href);
+    return () => browser.close();
+  }, 300_000);
+
+  it('renders every span of every trace', async () => {
+    expect(await page.locator('.trace').count()).toBe(2);
+    expect(await page.locator('.row').count()).toBe(exporter.collected().length);
+    expect(await page.locator('.row.error').count()).toBe(2);
+    expect(await page.locator('#summary').textContent()).toBe('8 spans in 2 traces');
+  });
+
+  it('shows a span\'s attributes, exception and resource on click', async () => {
+    await page.locator('.row.error.SERVER').click();
+    const details = page.locator('#details');
+    await expect.poll(() => details.locator('h3').textContent()).toBe('shop.Users/GetUser');
+    const text = (await details.textContent()) ?? '';
+    expect(text).toContain('user.id');
+    expect(text).toContain('nobody');
+    expect(text).toContain('Event: exception');
+    expect(text).toContain('no user nobody');
+    expect(text).toContain('service.name');
+    expect(text).toContain(HOSTILE); // shown as text...
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined(); // ...never run
+    expect(await details.locator('img').count()).toBe(0);
+    if (process.env.UPDATE_SCREENSHOT) {
+      mkdirSync(join(repoRoot, 'docs'), { recursive: true });
+      await page.screenshot({ path: join(repoRoot, 'docs/waterfall.png') });
+    }
+  });
+
+  it('loads nothing from the network', () => {
+    expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
+  });
+});
