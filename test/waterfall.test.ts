@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type * as Api from '@opentelemetry/api';
 import type * as Playwright from 'playwright-core';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
@@ -26,7 +27,7 @@ const HOSTILE = '<img src=x onerror="window.pwned=1">';
 /** gateway -> users (fails for one user) and orders (slow), recorded at fixed times. */
 function recordTraces(exporter: Waterfall.WaterfallExporter): void {
   const tracer = (service: string) => new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('test');
-  const [gateway, users, orders] = ['gateway', 'users', 'orders'].map(tracer) as [SdkTraceBase.Tracer, SdkTraceBase.Tracer, SdkTraceBase.Tracer];
+  const [gateway, users, orders] = ['gateway', 'users', 'orders'].map(tracer) as [Api.Tracer, Api.Tracer, Api.Tracer];
   const at = (base: number, ms: number) => base + ms;
   for (const [base, user] of [[1_700_000_000_000, 'ada'], [1_700_000_001_000, 'nobody']] as const) {
     const root = gateway.startSpan('POST /orders', { kind: SpanKind.SERVER, startTime: base, attributes: { 'http.route': '/orders' } });
@@ -136,7 +137,7 @@ describe('HTML in headless Chromium', () => {
     expect(text).toContain('no user nobody');
     expect(text).toContain('service.name');
     expect(text).toContain(HOSTILE); // shown as text...
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined(); // ...never run
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined(); // ...never run
     expect(await details.locator('img').count()).toBe(0);
     if (process.env.UPDATE_SCREENSHOT) {
       mkdirSync(join(repoRoot, 'docs'), { recursive: true });
