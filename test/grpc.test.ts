@@ -13,6 +13,7 @@ import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as CallsModule from '../fixtures/grpc/src/calls.js';
 import type * as GatewayModule from '../fixtures/grpc/src/gateway.js';
+import type * as OrdersModule from '../fixtures/grpc/src/orders.js';
 import type * as UsersModule from '../fixtures/grpc/src/users.js';
 
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
@@ -22,6 +23,7 @@ let sdk: TestSdk;
 let app: AppModule.App;
 let gateway: typeof GatewayModule;
 let usersModule: typeof UsersModule;
+let ordersModule: typeof OrdersModule;
 let calls: typeof CallsModule;
 
 beforeAll(async () => {
@@ -32,6 +34,7 @@ beforeAll(async () => {
   app = await build.load<typeof AppModule>('app').startApp();
   gateway = build.load<typeof GatewayModule>('gateway');
   usersModule = build.load<typeof UsersModule>('users');
+  ordersModule = build.load<typeof OrdersModule>('orders');
   calls = build.load<typeof CallsModule>('calls');
 });
 beforeEach(() => sdk.reset());
@@ -168,6 +171,25 @@ describe('statuses', () => {
   it('client streaming rejected by the handler', async () => {
     await expect(gateway.uploadItems(app.clients, ['book', 'forbidden'], 't')).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
     expect(tree(await spansWhenDone(2))).toBe(['shop.Orders/UploadItems CLIENT PERMISSION_DENIED !', '  shop.Orders/UploadItems SERVER PERMISSION_DENIED'].join('\n'));
+  });
+});
+
+describe('inside a handler', () => {
+  it("the call's event listeners ('data', 'end') run in the handler's span: a message published on 'end' is its child", async () => {
+    const published: Array<{ headers: Record<string, string> }> = [];
+    const { server, address } = await ordersModule.startOrders((message) => published.push(message));
+    const clients = gateway.connect({ users: app.usersAddress, orders: address });
+    try {
+      await gateway.uploadItems(clients, ['book'], 't');
+      const spans = await spansWhenDone(3);
+      expect(tree(spans)).toBe(['shop.Orders/UploadItems CLIENT OK', '  shop.Orders/UploadItems SERVER OK', '    send orders.placed PRODUCER undefined'].join('\n'));
+      const producer = only(spans, 'send orders.placed', SpanKind.PRODUCER);
+      expect(published[0]?.headers['traceparent']).toBe(`00-${producer.spanContext().traceId}-${producer.spanContext().spanId}-01`);
+    } finally {
+      clients.users.close();
+      clients.orders.close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    }
   });
 });
 

@@ -37,6 +37,9 @@ export function serve<T>(
   const tracer = activeTracer();
   if (tracer === undefined) return body(callback);
   const rpc = new ServerRpc(tracer, name, call, attributes, options);
+  // grpc-js emits a call's events ('data', 'end', ...) from its own context: the listeners the
+  // handler adds must see the handler's span, as its callbacks do.
+  context.bind(rpc.context, call);
   let result: T;
   try {
     result = context.with(rpc.context, body, undefined, typeof callback === 'function' ? rpc.wrap(callback) : callback);
