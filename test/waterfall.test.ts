@@ -17,7 +17,7 @@ import { freshDir, repoRoot } from './helpers/paths.js';
 import { api } from './helpers/sdk.js';
 
 const require = createRequire(import.meta.url);
-const { WaterfallExporter, renderTerminal, renderHtml } = require('spanweave/waterfall') as typeof Waterfall;
+const { WaterfallExporter, renderTerminal, renderHtml, startWaterfallReceiver } = require('spanweave/waterfall') as typeof Waterfall;
 const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
 const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
 const { SpanKind, SpanStatusCode, trace, ROOT_CONTEXT } = api;
@@ -99,6 +99,42 @@ describe('terminal', () => {
     await printing.shutdown();
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.match(/^trace /gm)).toHaveLength(2);
+  });
+});
+
+describe('the OTLP/JSON receiver (spans of services in other processes)', () => {
+  it('shows what the official OTLP/HTTP JSON exporter sends, gzipped, exactly as the in-process exporter does', async () => {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    const receiver = await startWaterfallReceiver();
+    try {
+      const otlp = new OTLPTraceExporter({ url: `${receiver.endpoint}/v1/traces`, compression: 'gzip' as never });
+      const local = new WaterfallExporter({ output: null });
+      // The same spans to both exporters.
+      recordTraces({ export: (spans, done) => (local.export(spans, () => undefined), otlp.export(spans, done)) } as Waterfall.WaterfallExporter);
+      await otlp.shutdown();
+      expect(receiver.spans()).toHaveLength(local.collected().length);
+      const byId = (spans: readonly Waterfall.WaterfallSpan[]) => [...spans].sort((a, b) => a.spanId.localeCompare(b.spanId));
+      expect(byId(receiver.spans())).toEqual(byId(local.collected()));
+      expect(renderTerminal(receiver.spans())).toBe(renderTerminal(local.collected()));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('answers what it cannot read with a status and a reason, and keeps serving', async () => {
+    const receiver = await startWaterfallReceiver();
+    try {
+      const post = (body: string, type: string) => fetch(`${receiver.endpoint}/v1/traces`, { method: 'POST', body, headers: { 'content-type': type } });
+      const protobuf = await post('\u0000', 'application/x-protobuf');
+      expect([protobuf.status, await protobuf.text()]).toEqual([415, '{"message":"this receiver reads OTLP/JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json"}']);
+      expect((await post('{"resourceSpans": [', 'application/json')).status).toBe(400);
+      expect((await fetch(`${receiver.endpoint}/`)).status).toBe(404);
+      const odd = await post('{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": 7, "kind": "x", "traceId": "AAEC", "attributes": [{"key": "k"}, 3]}]}]}, null]}', 'application/json');
+      expect(odd.status).toBe(200);
+      expect(receiver.spans().map((span) => [span.name, span.kind, span.traceId, span.service, span.attributes])).toEqual([['7', 'INTERNAL', '000102', 'unknown_service', { k: undefined }]]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 

@@ -1,8 +1,11 @@
 /**
  * spanweave/waterfall: a development trace viewer with no backend. A SpanExporter that prints
- * each trace as a terminal waterfall and writes one self-contained HTML page of them.
+ * each trace as a terminal waterfall and writes one self-contained HTML page of them, and an
+ * OTLP/JSON receiver that gathers the spans of services running in other processes.
  */
 export { WaterfallExporter, type WaterfallOptions } from './exporter.js';
+export { startWaterfallReceiver, type ReceiverOptions, type WaterfallReceiver } from './receiver.js';
 export { renderTerminal, type TerminalOptions } from './terminal.js';
 export { renderHtml, type HtmlOptions } from './html.js';
 export { fromReadableSpan, type WaterfallSpan } from './model.js';
+export { fromOtlpJson } from './otlp-json.js';
