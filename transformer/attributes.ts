@@ -17,7 +17,7 @@ export function compileAttribute(
   context: ts.TransformationContext,
   fn: ts.FunctionLikeDeclaration,
   option: ExpressionOption,
-  globals: ReadonlySet<string>,
+  globals: () => ReadonlySet<string>,
 ): AttributeResult {
   const label = option.key.endsWith('=') ? option.key : `attr.${option.key}`; // `from=` and `into=` carry their '='
   const parsed = parseExpression(tsInstance, option.expression);

@@ -50,9 +50,10 @@ function emitsCommonJs(tsInstance: typeof ts, options: ts.CompilerOptions, file:
 export function importedRuntimeNames(tsInstance: typeof ts, file: ts.SourceFile): Set<string> {
   const specifiers: readonly string[] = Object.values(RUNTIME_MODULES).map((m) => m.specifier);
   const isRuntime = (node: ts.Node | undefined): boolean => node !== undefined && tsInstance.isStringLiteral(node) && specifiers.includes(node.text);
+  // `require("…")`, or a helper call around it; no deeper (an initializer may be a whole function).
   const requiresRuntime = (node: ts.Node): boolean =>
-    (tsInstance.isCallExpression(node) && tsInstance.isIdentifier(node.expression) && node.expression.text === 'require' && isRuntime(node.arguments[0])) ||
-    (tsInstance.forEachChild(node, (child) => requiresRuntime(child) || undefined) ?? false);
+    tsInstance.isCallExpression(node) &&
+    ((tsInstance.isIdentifier(node.expression) && node.expression.text === 'require' && isRuntime(node.arguments[0])) || node.arguments.some(requiresRuntime));
   const names = new Set<string>();
   for (const statement of file.statements) {
     if (tsInstance.isImportDeclaration(statement) && isRuntime(statement.moduleSpecifier)) {

@@ -6,15 +6,16 @@ export type NameOrigin = 'local' | 'import' | 'global' | undefined;
 /**
  * Where `name` comes from when an `attr.` expression of `fn` is evaluated: at the call, after the
  * parameters and before the body, so the body's own declarations are out of scope. Read from the
- * syntax so that it works without a type checker; globals come from the checker when there is one.
+ * syntax so that it works without a type checker; globals come from the checker when there is one,
+ * asked for only when the name is not declared around the function (listing them is costly).
  */
-export function resolveName(tsInstance: typeof ts, fn: ts.FunctionLikeDeclaration, name: string, globals: ReadonlySet<string>): NameOrigin {
+export function resolveName(tsInstance: typeof ts, fn: ts.FunctionLikeDeclaration, name: string, globals: () => ReadonlySet<string>): NameOrigin {
   if (declaresInSignature(tsInstance, fn, name)) return 'local';
   for (let scope: ts.Node | undefined = fn.parent; scope !== undefined; scope = scope.parent) {
     const origin = declaredIn(tsInstance, scope, name);
     if (origin) return origin;
   }
-  return globals.has(name) ? 'global' : undefined;
+  return globals().has(name) ? 'global' : undefined;
 }
 
 function declaresInSignature(tsInstance: typeof ts, fn: ts.SignatureDeclaration, name: string): boolean {

@@ -46,7 +46,15 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   const consumed = new Set<number>();
   const runtimeNames = importedRuntimeNames(t, file);
 
+  const tagPositions = [...context.tags.comments.keys()];
+  const within = (inner: ts.Node | number, outer: ts.Node): boolean =>
+    typeof inner === 'number' ? outer.pos <= inner && inner < outer.end : outer.pos <= inner.pos && inner.end <= outer.end;
+  /** A subtree with no tag comment and nothing planned in it is left as it is, unvisited. */
+  const hasWork = (node: ts.Node): boolean =>
+    tagPositions.some((pos) => within(pos, node)) || [...plans.keys(), ...clientCalls.keys()].some((planned) => within(planned, node));
+
   const visit = (node: ts.Node): ts.Node => {
+    if (!hasWork(node)) return node;
     planTags(node);
     const visited = t.visitEachChild(node, visit, context.transformation);
     const clientCall = clientCalls.get(node);
@@ -216,7 +224,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   /** A producer's or consumer's `{ kind, carrier: () => expression, public? }`; null after a reported problem. */
   function hopOf(fn: TracedFunction, tag: TracedTag): ts.ObjectLiteralExpression | undefined | null {
     if (tag.carrier === undefined || (tag.kind !== 'producer' && tag.kind !== 'consumer')) return undefined;
-    const result = compileAttribute(t, context.transformation, fn, tag.carrier, context.globals());
+    const result = compileAttribute(t, context.transformation, fn, tag.carrier, context.globals);
     if ('problem' in result) {
       report(tag.carrier.pos, tag.carrier.expression.length, result.problem, DiagnosticCode.badAttribute);
       return null;
@@ -248,7 +256,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     const { factory } = t;
     const properties: ts.PropertyAssignment[] = [];
     for (const option of tag.attributes) {
-      const result = compileAttribute(t, context.transformation, fn, option, context.globals());
+      const result = compileAttribute(t, context.transformation, fn, option, context.globals);
       if ('problem' in result) report(option.pos, option.expression.length, result.problem, DiagnosticCode.badAttribute);
       else properties.push(factory.createPropertyAssignment(factory.createStringLiteral(option.key), result.expression));
     }
