@@ -1,0 +1,49 @@
+// Timing helpers shared by the benchmarks: rounds of calls, interleaved, and their median.
+import { execFileSync } from 'node:child_process';
+
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+let sink;
+/** Keeps results alive so the engine cannot drop the calls that made them. */
+export const keep = (value) => {
+  sink = value;
+};
+export const kept = () => sink;
+
+/** Nanoseconds per call of `fn(i)` over `calls` calls; awaits each result when `isAsync`. */
+export async function nsPerCall(fn, calls, isAsync) {
+  const start = process.hrtime.bigint();
+  if (isAsync) for (let i = 0; i < calls; i++) keep(await fn(i));
+  else for (let i = 0; i < calls; i++) keep(fn(i));
+  return Number(process.hrtime.bigint() - start) / calls;
+}
+
+/**
+ * Median ns/call of each function, measured in interleaved rounds (so that drift of the machine
+ * affects all alike) after a warm-up of the same size.
+ */
+export async function compare(functions, { calls, rounds, isAsync }) {
+  const samples = Object.fromEntries(Object.keys(functions).map((name) => [name, []]));
+  for (let round = -1; round < rounds; round++) {
+    for (const [name, fn] of Object.entries(functions)) {
+      const ns = await nsPerCall(fn, calls, isAsync);
+      if (round >= 0) samples[name].push(ns);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
+
+/** Runs `node <args>` and parses the JSON line it prints last. */
+export function runJson(args, options = {}) {
+  const output = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
+  return JSON.parse(output.trim().split('\n').pop());
+}
+
+export const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+export const ratio = (value, base) => `${(value / base).toFixed(2)}×`;
+
+/** A Markdown table. */
+export function table(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}

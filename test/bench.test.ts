@@ -1,0 +1,16 @@
+/**
+ * `npm run bench` keeps working: a smoke run (tiny counts) of every benchmark. Its figures mean
+ * nothing and are not checked; only that each benchmark runs to the end and reports.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { repoRoot } from './helpers/paths.js';
+
+it('every benchmark runs and reports (smoke run)', () => {
+  const report = execFileSync(process.execPath, [join(repoRoot, 'bench/run.mjs'), '--smoke'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const sections = [...report.matchAll(/^## (.+)$/gm)].map((match) => match[1]);
+  expect(sections).toEqual(['Per-call overhead of a traced function', 'gRPC throughput and latency, 127.0.0.1', 'Build time', 'Memory over 1,000,000 traced calls', 'Runtime size']);
+  expect(report).not.toMatch(/NaN|n\/a/);
+  expect(report).toMatch(/\| spanweave\/runtime \| [\d.]+ \| [\d.]+ \| ≤ 4 KB \|/);
+}, 180_000);
