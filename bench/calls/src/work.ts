@@ -18,14 +18,18 @@ export function tagged(n: number): string {
 
 const tracer = trace.getTracer('bench');
 
+function recordError(span: Span, error: Error): void {
+  span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+}
+
 /** What a careful person writes by hand: the span active around the body, errors recorded. */
 export function handWritten(n: number): string {
   return tracer.startActiveSpan('handWritten', (span: Span) => {
     try {
       return body(n);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      recordError(span, error as Error);
       throw error;
     } finally {
       span.end();
@@ -60,8 +64,7 @@ function spanAround(n: number) {
       await null;
       return body(n);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      recordError(span, error as Error);
       throw error;
     } finally {
       span.end();
