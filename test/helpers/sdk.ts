@@ -24,11 +24,12 @@ export interface TestSdk {
 
 /**
  * Registers a real SDK as an application does: BasicTracerProvider with an in-memory exporter,
- * AsyncLocalStorage context, W3C trace-context and baggage propagation.
+ * AsyncLocalStorage context, W3C trace-context and baggage propagation; `processors` see every
+ * span first.
  */
-export function installSdk(): TestSdk {
+export function installSdk(processors: readonly SdkTraceBase.SpanProcessor[] = []): TestSdk {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({ spanProcessors: [...processors, new SimpleSpanProcessor(exporter)] });
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.trace.setGlobalTracerProvider(provider);
   api.propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));

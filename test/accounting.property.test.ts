@@ -1,0 +1,102 @@
+/**
+ * Span accounting under faults, randomized: random batches of gRPC calls through fixtures/grpc
+ * (compiled with tspc), run concurrently, mixing successes with every fault the fixture can
+ * produce: a handler that throws, NOT_FOUND, a server stream that errors halfway, a client stream
+ * the handler rejects, a deadline that passes while the handler still works, a client that
+ * cancels a server stream or a bidi stream. After each batch: every span started has ended, none
+ * was ended twice (the SDK would warn), the active context is the one from before, no promise
+ * rejection went unhandled, and the calls left no listeners behind on the process.
+ * SPANWEAVE_PROPERTY_RUNS / 10 batches (default 100).
+ */
+import fc from 'fast-check';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type * as Grpc from '@grpc/grpc-js';
+import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import { compileWithTspc } from './helpers/compile.js';
+import { fixturesDir } from './helpers/paths.js';
+import { api, installSdk, type TestSdk } from './helpers/sdk.js';
+import type * as AppModule from '../fixtures/grpc/src/app.js';
+import type * as ScenariosModule from '../fixtures/grpc/src/scenarios.js';
+
+const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
+const BATCHES = Math.ceil(Number(process.env.SPANWEAVE_PROPERTY_RUNS ?? 1000) / 10);
+
+/** Counts what the SDK starts and ends, by span. */
+class Accounting implements SdkTraceBase.SpanProcessor {
+  readonly open = new Set<unknown>();
+  started = 0;
+  onStart(span: unknown): void {
+    this.started++;
+    this.open.add(span);
+  }
+  onEnd(span: unknown): void {
+    this.open.delete(span);
+  }
+  forceFlush = async (): Promise<void> => undefined;
+  shutdown = async (): Promise<void> => undefined;
+}
+
+let sdk: TestSdk;
+let app: AppModule.App;
+let scenarios: Record<string, (app: AppModule.App) => Promise<void>>;
+const accounting = new Accounting();
+const warnings: string[] = [];
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+
+/** Cancels a stream after its first message, as a client that has seen enough does. */
+function cancelAfterFirst(stream: Grpc.ClientReadableStream<unknown> | Grpc.ClientDuplexStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('error', () => resolve()); // CANCELLED
+    stream.once('data', () => stream.cancel());
+  });
+}
+
+beforeAll(async () => {
+  const build = compileWithTspc(join(fixturesDir, 'grpc'), [], join(fixturesDir, 'grpc/out-accounting'));
+  expect(build.output).toBe('');
+  sdk = installSdk([accounting]);
+  api.diag.setLogger({ error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, api.DiagLogLevel.WARN);
+  app = await build.load<typeof AppModule>('app').startApp();
+  scenarios = {
+    ...build.load<typeof ScenariosModule>('scenarios').scenarios,
+    'a client that cancels a server stream': () => cancelAfterFirst(app.clients.users.listUsers({ count: -1 })),
+    'a client that cancels a bidi stream': () => {
+      const stream = app.clients.orders.track();
+      stream.write({ orderId: 'o1' });
+      return cancelAfterFirst(stream);
+    },
+  };
+  process.on('unhandledRejection', onUnhandled);
+});
+afterAll(async () => {
+  process.off('unhandledRejection', onUnhandled);
+  await app?.close();
+  api.diag.disable();
+  sdk?.uninstall();
+});
+
+it(`every span ends exactly once, whatever mix of calls and faults runs at once (${BATCHES} random batches)`, async () => {
+  const names = Object.keys(scenarios);
+  expect(names.length).toBeGreaterThanOrEqual(10);
+  const processListeners = () => process.eventNames().map((event) => `${String(event)}:${process.listenerCount(event)}`).join(',');
+  const listenersBefore = processListeners();
+  const startedBefore = accounting.started;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 8 }), async (batch) => {
+      accounting.open.clear(); // a span an earlier (failed) case left open is that case's fault
+      const before = api.context.active();
+      await Promise.all(batch.map((name) => scenarios[name]!(app)));
+      expect(api.context.active()).toBe(before);
+      // Server spans may end just after the client has its answer; a late handler (the deadline case) even later.
+      await vi.waitFor(() => expect(accounting.open.size).toBe(0), { timeout: 3000, interval: 10 });
+      expect(warnings).toEqual([]);
+      expect(unhandled).toEqual([]);
+      expect(processListeners()).toBe(listenersBefore);
+    }),
+    { numRuns: BATCHES },
+  );
+  expect(accounting.started - startedBefore).toBeGreaterThan(BATCHES); // spans were made: the traced path ran
+}, 300_000);
