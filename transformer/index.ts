@@ -1,14 +1,22 @@
+import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
 import { createDiagnostic, printDiagnostic, type Report } from './diagnostics.js';
 import { addRuntimeImports, RUNTIME_MODULES, type RuntimeModule } from './runtime-import.js';
 import { globalNames } from './scope.js';
 import { findTags } from './tags/comments.js';
+import { globMatcher } from './utils/glob.js';
 import { createVisitor } from './visitor.js';
 
 /** Options from the tsconfig plugin entry, or passed by a programmatic caller. */
 export interface SpanweaveOptions {
   /** Receives each diagnostic when no ts-patch host collects them (default: print to stderr). */
   readonly onDiagnostic?: (diagnostic: ts.Diagnostic) => void;
+  /**
+   * Globs of files in which every named function is traced as if tagged `@traced` (the Java
+   * agent's include list), relative to the tsconfig.json (else the working directory). Tags still
+   * choose a kind or options; `@untraced` opts a function out.
+   */
+  readonly traceAll?: readonly string[];
 }
 
 /** What ts-patch hands a "program" transformer; a programmatic caller may pass `ts` alone. */
@@ -30,11 +38,15 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
   assertSupported(tsInstance);
   const reported = new Set<string>();
   const deliver = extras?.addDiagnostic ?? options.onDiagnostic ?? ((diagnostic: ts.Diagnostic) => printDiagnostic(tsInstance, diagnostic));
+  const configFile = program?.getCompilerOptions().configFilePath;
+  const base = typeof configFile === 'string' ? dirname(configFile) : process.cwd();
+  const tracesAll = options.traceAll?.length ? globMatcher(options.traceAll.map((pattern) => resolve(base, pattern))) : () => false;
 
   return (transformation) => (file) => {
     if (file.isDeclarationFile) return file;
     const tags = findTags(tsInstance, file);
-    if (tags.comments.size === 0 && tags.outsideJsDoc.length === 0) return file;
+    const traceAll = tracesAll(file.fileName);
+    if (!traceAll && tags.comments.size === 0 && tags.outsideJsDoc.length === 0) return file;
 
     const report: Report = (pos, length, message, code, category) => {
       const key = `${file.fileName}:${pos}:${code}:${message}`;
@@ -49,6 +61,7 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
       transformation,
       file,
       tags,
+      traceAll,
       report,
       globals: () => (globals ??= globalNames(tsInstance, file, program?.getTypeChecker())),
       checker: program?.getTypeChecker(),

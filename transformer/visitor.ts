@@ -25,6 +25,8 @@ export interface FileContext {
   readonly transformation: ts.TransformationContext;
   readonly file: ts.SourceFile;
   readonly tags: FileTags;
+  /** Every named function of the file is traced unless a tag says otherwise (option traceAll). */
+  readonly traceAll: boolean;
   readonly report: Report;
   /** Global value names, for checking `attr.` expressions; computed on first use. */
   readonly globals: () => ReadonlySet<string>;
@@ -42,6 +44,7 @@ export interface FileContext {
 export function createVisitor(context: FileContext): { visit: (node: ts.Node) => ts.Node; reportUnattached: () => void } {
   const { ts: t, file, report } = context;
   const plans = new Map<ts.Node, TracedTag>();
+  const optedOut = new Set<ts.Node>();
   const clientCalls = new Map<ts.Node, { found: ClientCall; tag: TracedTag }>();
   const consumed = new Set<number>();
   const runtimeNames = importedRuntimeNames(t, file);
@@ -51,11 +54,13 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     typeof inner === 'number' ? outer.pos <= inner && inner < outer.end : outer.pos <= inner.pos && inner.end <= outer.end;
   /** A subtree with no tag comment and nothing planned in it is left as it is, unvisited. */
   const hasWork = (node: ts.Node): boolean =>
+    context.traceAll ||
     tagPositions.some((pos) => within(pos, node)) || [...plans.keys(), ...clientCalls.keys()].some((planned) => within(planned, node));
 
   const visit = (node: ts.Node): ts.Node => {
     if (!hasWork(node)) return node;
     planTags(node);
+    if (context.traceAll && isTracedFunction(t, node) && node.body !== undefined && !plans.has(node) && !optedOut.has(node)) plans.set(node, implicitTag(node));
     const visited = t.visitEachChild(node, visit, context.transformation);
     const clientCall = clientCalls.get(node);
     if (clientCall) {
@@ -184,9 +189,23 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     return undefined;
   }
 
+  /** A function of a traceAll file with no tag of its own: traced as `@traced`, skipped quietly where it cannot be. */
+  function implicitTag(fn: TracedFunction): TracedTag {
+    return { kind: 'internal', public: false, messages: false, attributes: [], pos: fn.getStart(file), implicit: true };
+  }
+
+  /** The function a variable statement declares (`@untraced const f = () => ...`). */
+  function functionOfValue(node: ts.Node): TracedFunction | undefined {
+    if (!t.isVariableStatement(node)) return undefined;
+    const [declaration] = node.declarationList.declarations;
+    const value = declaration?.initializer && unwrapExpression(t, declaration.initializer);
+    return value && (t.isArrowFunction(value) || t.isFunctionExpression(value)) ? value : undefined;
+  }
+
   function optOut(node: ts.Node, found: FoundTag): void {
-    const fn = memberFunction(node);
-    if (fn && plans.delete(fn)) return;
+    const fn = isTracedFunction(t, node) ? node : memberFunction(node) ?? functionOfValue(node);
+    if (fn && context.traceAll) optedOut.add(fn);
+    if (fn && (plans.delete(fn) || context.traceAll)) return;
     report(found.pos, 9, '@untraced has no effect here: it opts a method out of a @traced class or object literal.', DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
   }
 
@@ -194,7 +213,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (visited.body === undefined || isAlreadyWrapped(t, visited.body, runtimeNames)) return visited;
     const problem = problemsWithBody(t, original as TracedFunction & { body: ts.ConciseBody });
     if (problem) {
-      report(problem.node.getStart(file), problem.node.getWidth(file), problem.message, DiagnosticCode.cannotTrace);
+      if (!tag.implicit) report(problem.node.getStart(file), problem.node.getWidth(file), problem.message, DiagnosticCode.cannotTrace);
       return visited;
     }
     const body = visited as TracedFunction & { body: ts.ConciseBody };
@@ -204,6 +223,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     }
     const spanName = tag.name ?? inferSpanName(t, file, original);
     if (spanName === undefined) {
+      if (tag.implicit) return visited; // an anonymous callback of a traceAll file
       report(tag.pos, 7, 'This function has no name to give its span. Add name=<span name> to the tag.', DiagnosticCode.cannotTrace);
       return visited;
     }

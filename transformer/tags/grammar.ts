@@ -44,6 +44,8 @@ export interface TracedTag {
   readonly attributes: readonly ExpressionOption[];
   /** File position of the `@` of the tag. */
   readonly pos: number;
+  /** Not written: a function of a file the traceAll option selects. */
+  readonly implicit?: boolean;
 }
 
 export interface GrammarProblem {
