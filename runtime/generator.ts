@@ -2,7 +2,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endWithError, startSpan } from './span.js';
+import { endSpan, endWithError, startSpan } from './span.js';
 import { activeTracer } from './tracer.js';
 
 /**
@@ -13,9 +13,8 @@ import { activeTracer } from './tracer.js';
  */
 export function runGenerator<T, R, N>(name: string, generator: Generator<T, R, N>, attributes?: AttributeSource, hop?: Hop): Generator<T, R, N> {
   const tracer = activeTracer();
-  if (tracer === undefined) return generator;
-  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
-  return new TracedGenerator(generator, span, spanContext);
+  const started = tracer && startSpan(tracer, name, attributes, hop);
+  return started === undefined ? generator : new TracedGenerator(generator, started.span, started.context);
 }
 
 /** The same for async generators: each step's promise settles before the span may end. */
@@ -26,9 +25,8 @@ export function runAsyncGenerator<T, R, N>(
   hop?: Hop,
 ): AsyncGenerator<T, R, N> {
   const tracer = activeTracer();
-  if (tracer === undefined) return generator;
-  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
-  return new TracedAsyncGenerator(generator, span, spanContext);
+  const started = tracer && startSpan(tracer, name, attributes, hop);
+  return started === undefined ? generator : new TracedAsyncGenerator(generator, started.span, started.context);
 }
 
 /** A generator method; `never` admits next, return and throw whatever their value types. */
@@ -46,7 +44,7 @@ abstract class TracedIteration<G extends object> {
   protected end(): void {
     if (this.ended) return;
     this.ended = true;
-    this.span.end();
+    endSpan(this.span);
   }
 
   protected fail(error: unknown): void {

@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endWithError, startSpan } from './span.js';
+import { endSpan, endWithError, startSpan } from './span.js';
 import { activeTracer } from './tracer.js';
 
 // Each entry point is a small function that the engine can inline into the traced function, with
@@ -10,8 +10,9 @@ import { activeTracer } from './tracer.js';
 
 /**
  * Runs the body of a traced function that is not `async` inside an active span.
- * A native promise returned by the body ends the span when it settles; any other value
- * (including a foreign thenable, which may be lazy, like a query builder) ends it on return.
+ * A plain native promise returned by the body ends the span when it settles; any other value
+ * (a foreign thenable, which may be lazy like a query builder, or a promise that carries something
+ * of its own) ends it on return.
  */
 export function run<T>(name: string, body: () => T, attributes?: AttributeSource, hop?: Hop): T {
   const tracer = activeTracer();
@@ -29,7 +30,9 @@ export function runAsync<T>(name: string, body: () => Promise<T>, attributes?: A
 }
 
 function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: AttributeSource | undefined, hop: Hop | undefined): T {
-  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
+  const started = startSpan(tracer, name, attributes, hop);
+  if (started === undefined) return body();
+  const { span, context: spanContext } = started;
   let result: T;
   try {
     result = context.with(spanContext, body);
@@ -37,11 +40,11 @@ function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: A
     endWithError(span, error);
     throw error;
   }
-  if (result instanceof Promise) {
+  if (isPlainPromise(result)) {
     // A new promise that rejects like the body's, so a rejection nobody handles stays unhandled.
     return result.then(
       (value: unknown) => {
-        span.end();
+        endSpan(span);
         return value;
       },
       (error: unknown) => {
@@ -50,20 +53,31 @@ function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: A
       },
     ) as T;
   }
-  span.end();
+  endSpan(span);
   return result;
 }
 
 // `await`, not `.then` beside the caller's await: V8's async stack traces follow a promise only
 // while it has one reaction, so a second one would cut the callers off an error's stack.
 async function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promise<T>, attributes: AttributeSource | undefined, hop: Hop | undefined): Promise<T> {
-  const { span, context: spanContext } = startSpan(tracer, name, attributes, hop);
+  const started = startSpan(tracer, name, attributes, hop);
+  if (started === undefined) return body();
+  const { span, context: spanContext } = started;
   try {
     const value = await context.with(spanContext, body);
-    span.end();
+    endSpan(span);
     return value;
   } catch (error) {
     endWithError(span, error);
     throw error;
   }
+}
+
+/**
+ * A promise the runtime may hand back as an equivalent new one: a native Promise with nothing of
+ * its own. A subclass, own properties (an attached `cancel()` or `json()`) or a frozen promise
+ * would be lost in a copy, so such a promise is returned as it is.
+ */
+function isPlainPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise && Object.getPrototypeOf(value) === Promise.prototype && Object.isExtensible(value) && Object.keys(value).length === 0;
 }

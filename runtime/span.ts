@@ -1,5 +1,5 @@
 import type { Context, Exception, Span, SpanOptions, Tracer } from '@opentelemetry/api';
-import { context, trace, SpanKind, SpanStatusCode } from './api.js';
+import { context, diag, trace, SpanKind, SpanStatusCode } from './api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from './attributes.js';
 import { startHopSpan, type Hop } from './hop.js';
 
@@ -11,13 +11,34 @@ export interface ActiveSpan {
   readonly context: Context;
 }
 
-/** The span of a traced function: INTERNAL, or the kind of its message hop. */
-export function startSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop | undefined): ActiveSpan {
-  if (hop !== undefined) return startHopSpan(tracer, name, attributes, hop);
-  const parent = context.active();
-  const options = attributes === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, attributes: evaluateAttributes(attributes) };
-  const span = tracer.startSpan(name, options, parent);
-  return { span, context: trace.setSpan(parent, span) };
+/**
+ * The span of a traced function: INTERNAL, or the kind of its message hop; undefined when the SDK
+ * throws (a broken SDK, or a program that removed a global it needs): the function then runs
+ * untraced, as it would with no SDK.
+ */
+export function startSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop | undefined): ActiveSpan | undefined {
+  return sdkSafely(() => {
+    if (hop !== undefined) return startHopSpan(tracer, name, attributes, hop);
+    const parent = context.active();
+    const options = attributes === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, attributes: evaluateAttributes(attributes) };
+    const span = tracer.startSpan(name, options, parent);
+    return { span, context: trace.setSpan(parent, span) };
+  });
+}
+
+/** Runs SDK work for a traced call; what the SDK throws is not the program's and never reaches it. */
+export function sdkSafely<T>(work: () => T): T | undefined {
+  try {
+    return work();
+  } catch (error) {
+    diag.debug('spanweave: the OpenTelemetry SDK threw; the call goes on untraced', error);
+    return undefined;
+  }
+}
+
+/** Ends a span; an SDK that throws while ending it does not reach the program. */
+export function endSpan(span: Span): void {
+  sdkSafely(() => span.end());
 }
 
 /** Records a thrown or rejected value and ends the span. Never throws: the value is the user's. */
@@ -28,7 +49,7 @@ export function endWithError(span: Span, error: unknown): void {
   } catch {
     // A hostile error object (a throwing getter, a revoked proxy) leaves only the status unset.
   }
-  span.end();
+  endSpan(span);
 }
 
 function toException(error: unknown): Exception {

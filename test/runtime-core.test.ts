@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Runtime from '../runtime/index.js';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
+import type * as Api from '@opentelemetry/api';
 import { repoRoot } from './helpers/paths.js';
 import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 
@@ -137,6 +138,14 @@ describe('errors', () => {
     expect(run(true)).toBe('handled');
   });
 
+  it('returns a promise that carries something of its own as is: frozen, with own methods, of a subclass', () => {
+    sdk = installSdk();
+    class Cancelable<T> extends Promise<T> {}
+    const promises = [Object.freeze(Promise.resolve(1)), Object.assign(Promise.resolve(2), { cancel: () => undefined }), Cancelable.resolve(3)];
+    for (const promise of promises) expect(runtime.run('p', () => promise)).toBe(promise);
+    expect(sdk.spans().map((s) => s.name)).toEqual(['p', 'p', 'p']); // ended on return
+  });
+
   it('returns a foreign thenable as is without calling then (it may be lazy)', () => {
     sdk = installSdk();
     let thenCalls = 0;
@@ -144,6 +153,28 @@ describe('errors', () => {
     expect(runtime.run('lazy', () => lazy)).toBe(lazy);
     expect(thenCalls).toBe(0);
     expect(sdk.spans().map((s) => s.name)).toEqual(['lazy']);
+  });
+});
+
+describe('an SDK that throws', () => {
+  // As when a program removes a global the SDK needs (zod's tests delete Date and Set), or a
+  // broken SDK: what the SDK throws never reaches the program, which runs as with no SDK.
+  const throwingSpan = { end: () => { throw new Error('end failed'); }, spanContext: () => api.INVALID_SPAN_CONTEXT, isRecording: () => true, setAttribute() { return this; }, setAttributes() { return this; }, addEvent() { return this; }, addLink() { return this; }, addLinks() { return this; }, setStatus() { return this; }, updateName() { return this; }, recordException() {} };
+  const providers = {
+    'on start': { getTracer: () => ({ startSpan: () => { throw new ReferenceError('Date is not defined'); }, startActiveSpan: () => undefined }) },
+    'on end': { getTracer: () => ({ startSpan: () => throwingSpan, startActiveSpan: () => undefined }) },
+  };
+
+  it.each(Object.entries(providers))('%s: sync, async and generator functions return, throw and yield as untraced', async (_, provider) => {
+    api.trace.setGlobalTracerProvider(provider as unknown as Api.TracerProvider);
+    const value = { v: 1 };
+    const failure = new Error('mine');
+    expect(runtime.run('f', () => value)).toBe(value);
+    expect(() => runtime.run('f', () => { throw failure; })).toThrow(failure);
+    await expect(runtime.runAsync('f', async () => value)).resolves.toBe(value);
+    await expect(runtime.runAsync('f', async () => { throw failure; })).rejects.toBe(failure);
+    expect([...runtime.runGenerator('g', (function* () { yield 1; yield 2; })())]).toEqual([1, 2]);
+    expect(runtime.run('consume', () => value, undefined, { kind: 'consumer', carrier: () => ({ traceparent: 'x' }) })).toBe(value);
   });
 });
 

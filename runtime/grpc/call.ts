@@ -1,6 +1,7 @@
 import { errorMonitor } from 'node:events';
 import { Client as GrpcClient, Metadata } from '@grpc/grpc-js';
 import { context, diag } from '../api.js';
+import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { ClientRpc } from './client.js';
 import type { GrpcTagOptions } from './options.js';
@@ -40,7 +41,8 @@ export function call(client: object, method: string, options: GrpcTagOptions | u
   if (given instanceof Metadata) callArgs[metadataIndex] = metadata;
   else callArgs.splice(metadataIndex, 0, metadata);
 
-  const rpc = new ClientRpc(tracer, context.active(), fn.path, target(client), metadata, options);
+  const rpc = sdkSafely(() => new ClientRpc(tracer, context.active(), fn.path, target(client), metadata, options));
+  if (rpc === undefined) return fn.apply(client, args);
   let emitter: CallEmitter | undefined;
   const peer = (): string | undefined => emitter?.getPeer?.();
   const last = callArgs.length - 1;

@@ -3,6 +3,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
+import { endSpan, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataSetter } from './metadata.js';
@@ -37,7 +38,7 @@ function clientInterceptor(address: string, options: GrpcTagOptions | undefined)
     let rpc: ClientRpc | undefined;
     const call: InterceptingCall = new InterceptingCall(next, {
       start(metadata, _listener, start) {
-        rpc = new ClientRpc(tracer, parent, callOptions.method_definition.path, address, metadata, options);
+        rpc = sdkSafely(() => new ClientRpc(tracer, parent, callOptions.method_definition.path, address, metadata, options));
         start(metadata, {
           onReceiveMessage(message, nextMessage) {
             rpc?.messages?.received();
@@ -85,7 +86,7 @@ export class ClientRpc {
       span.setAttribute('error.type', statusName(code));
       span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(details || statusName(code)) });
     }
-    span.end();
+    endSpan(span);
   }
 }
 

@@ -2,6 +2,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
+import { endSpan, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataGetter } from './metadata.js';
@@ -36,7 +37,8 @@ export function serve<T>(
 ): T {
   const tracer = activeTracer();
   if (tracer === undefined) return body(callback);
-  const rpc = new ServerRpc(tracer, name, call, attributes, options);
+  const rpc = sdkSafely(() => new ServerRpc(tracer, name, call, attributes, options));
+  if (rpc === undefined) return body(callback);
   // grpc-js emits a call's events ('data', 'end', ...) from its own context: the listeners the
   // handler adds must see the handler's span, as its callbacks do.
   context.bind(rpc.context, call);
@@ -129,7 +131,7 @@ class ServerRpc {
       this.span.setAttribute('error.type', statusName(code));
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: describe(error) ?? statusName(code) });
     }
-    this.span.end();
+    endSpan(this.span);
   }
 
   private watch(streaming: boolean): void {

@@ -1,9 +1,9 @@
 import { errorMonitor } from 'node:events';
-import type { Attributes, Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded } from '../attributes.js';
 import { carrierSetter } from '../carriers.js';
-import { endWithError } from '../span.js';
+import { endSpan, endWithError, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { methodAttributes, redactedUrl, serverAttributes, spanName } from './semconv.js';
 
@@ -21,7 +21,8 @@ export function fetch(fetchFn: unknown, ...args: unknown[]): unknown {
   const request = typeof Request === 'function' && input instanceof Request ? input : undefined;
   const url = parseUrl(request ? request.url : input);
   const method = (typeof init?.method === 'string' ? init.method : undefined) ?? request?.method ?? 'GET';
-  const exchange = startClientSpan(method, url);
+  const exchange = sdkSafely(() => startClientSpan(tracer, method, url));
+  if (exchange === undefined) return (fetchFn as AnyFunction)(...args);
   const headers = new Headers((init?.headers ?? request?.headers) as ConstructorParameters<typeof Headers>[0]);
   propagation.inject(exchange.context, headers, carrierSetter);
   const tracedArgs = [input, { ...init, headers }, ...args.slice(2)];
@@ -34,7 +35,7 @@ export function fetch(fetchFn: unknown, ...args: unknown[]): unknown {
     throw error;
   }
   if (!(result instanceof Promise)) {
-    exchange.span.end();
+    endSpan(exchange.span);
     return result;
   }
   return result.then(
@@ -70,7 +71,8 @@ export function request(requestFn: unknown, ...args: unknown[]): unknown {
   const given = args[optionsIndex];
   const options = typeof given === 'object' && given !== null ? (given as Record<string, unknown>) : undefined;
   const url = urlFirst ? parseUrl(args[0]) : urlOfOptions(options);
-  const exchange = startClientSpan(typeof options?.method === 'string' ? options.method : 'GET', url);
+  const exchange = sdkSafely(() => startClientSpan(tracer, typeof options?.method === 'string' ? options.method : 'GET', url));
+  if (exchange === undefined) return (requestFn as AnyFunction)(...args);
   const injected: Record<string, string> = {};
   propagation.inject(exchange.context, injected, carrierSetter);
   const tracedOptions = { ...options, headers: withHeaders(options?.headers, injected) };
@@ -111,8 +113,7 @@ interface ClientExchange {
   readonly context: Context;
 }
 
-function startClientSpan(method: string, url: URL | undefined): ClientExchange {
-  const tracer = activeTracer()!;
+function startClientSpan(tracer: Tracer, method: string, url: URL | undefined): ClientExchange {
   const attributes: Attributes = methodAttributes(method);
   if (url) Object.assign(attributes, serverAttributes(url), { 'url.full': redactedUrl(url) });
   const parent = context.active();
@@ -129,7 +130,7 @@ function end(span: Span, status: number | undefined): void {
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
   }
-  span.end();
+  endSpan(span);
 }
 
 function fail(span: Span, error: unknown): void {

@@ -2,6 +2,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
+import { endSpan, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import type { HttpServerOptions } from './options.js';
 import { headerAttributes, methodAttributes, serverAttributes, spanName } from './semconv.js';
@@ -41,7 +42,8 @@ export function serve<T>(name: string | undefined, request: unknown, response: u
   if (tracer === undefined) return body();
   const shape = isNodeExchange(request, response) ? 'node' : isFetchRequest(request) ? 'fetch' : undefined;
   if (shape === undefined) return body();
-  const exchange = new ServerExchange(tracer, name, shape === 'node' ? nodeRequestFacts(request as NodeRequest) : fetchRequestFacts(request as FetchRequest), attributes, options);
+  const exchange = sdkSafely(() => new ServerExchange(tracer, name, shape === 'node' ? nodeRequestFacts(request as NodeRequest) : fetchRequestFacts(request as FetchRequest), attributes, options));
+  if (exchange === undefined) return body();
   if (shape === 'node') exchange.watch(response as NodeResponse);
   let result: T;
   try {
@@ -156,7 +158,7 @@ class ServerExchange {
       this.span.setAttribute('error.type', String(statusCode));
       this.span.setStatus({ code: SpanStatusCode.ERROR });
     }
-    this.span.end();
+    endSpan(this.span);
   }
 }
 
