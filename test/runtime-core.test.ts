@@ -173,7 +173,7 @@ describe('an SDK that throws', () => {
     expect(() => runtime.run('f', () => { throw failure; })).toThrow(failure);
     await expect(runtime.runAsync('f', async () => value)).resolves.toBe(value);
     await expect(runtime.runAsync('f', async () => { throw failure; })).rejects.toBe(failure);
-    expect([...runtime.runGenerator('g', (function* () { yield 1; yield 2; })())]).toEqual([1, 2]);
+    expect([...runtime.runGenerator('g', (function* (): Generator<number, void, undefined> { yield 1; yield 2; })())]).toEqual([1, 2]);
     expect(runtime.run('consume', () => value, undefined, { kind: 'consumer', carrier: () => ({ traceparent: 'x' }) })).toBe(value);
   });
 });
