@@ -17,13 +17,15 @@ export interface ActiveSpan {
  * untraced, as it would with no SDK.
  */
 export function startSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop | undefined): ActiveSpan | undefined {
-  return sdkSafely(() => {
+  try {
     if (hop !== undefined) return startHopSpan(tracer, name, attributes, hop);
     const parent = context.active();
     const options = attributes === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, attributes: evaluateAttributes(attributes) };
     const span = tracer.startSpan(name, options, parent);
     return { span, context: trace.setSpan(parent, span) };
-  });
+  } catch (error) {
+    return sdkFailed(error);
+  }
 }
 
 /** Runs SDK work for a traced call; what the SDK throws is not the program's and never reaches it. */
@@ -31,9 +33,13 @@ export function sdkSafely<T>(work: () => T): T | undefined {
   try {
     return work();
   } catch (error) {
-    diag.debug('spanweave: the OpenTelemetry SDK threw; the call goes on untraced', error);
-    return undefined;
+    return sdkFailed(error);
   }
+}
+
+function sdkFailed(error: unknown): undefined {
+  diag.debug('spanweave: the OpenTelemetry SDK threw; the call goes on untraced', error);
+  return undefined;
 }
 
 /** Ends a span; an SDK that throws while ending it does not reach the program. */
