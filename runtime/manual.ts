@@ -1,7 +1,7 @@
 import type { Attributes, Context, Link, Span, SpanKind } from '@opentelemetry/api';
 import { context, diag, propagation, trace } from './api.js';
 import { carrierGetter, carrierSetter } from './carriers.js';
-import { endWithError } from './span.js';
+import { endSpan, endWithError, isPlainPromise, sdkSafely } from './span.js';
 import { activeTracer } from './tracer.js';
 
 /**
@@ -46,7 +46,8 @@ export interface WithSpanOptions {
 
 /**
  * Runs `fn` inside a new span, active while it runs and in what it schedules, and ends the span
- * when `fn` returns or, if it returns a native promise, when that settles. A thrown or rejected
+ * when `fn` returns or, if it returns a plain native promise, when that settles (as for a
+ * `@traced` function: a promise that carries something of its own is returned as it is). A thrown or rejected
  * value is recorded and set as the error status, as for a `@traced` function, and rethrown
  * unchanged. With no SDK registered, `fn` gets a non-recording span and runs directly.
  */
@@ -54,7 +55,8 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: WithSp
   const tracer = activeTracer();
   if (tracer === undefined) return fn(trace.wrapSpanContext(INVALID));
   const parent = options.parent ?? context.active();
-  const span = tracer.startSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links, root: options.root }, parent);
+  const span = sdkSafely(() => tracer.startSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links, root: options.root }, parent));
+  if (span === undefined) return fn(trace.wrapSpanContext(INVALID));
   let result: T;
   try {
     result = context.with(trace.setSpan(parent, span), fn, undefined, span);
@@ -62,13 +64,13 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: WithSp
     endWithError(span, error);
     throw error;
   }
-  if (!(result instanceof Promise)) {
-    span.end();
+  if (!isPlainPromise(result)) {
+    endSpan(span);
     return result;
   }
   return result.then(
     (value: unknown) => {
-      span.end();
+      endSpan(span);
       return value;
     },
     (error: unknown) => {

@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endSpan, endWithError, startSpan } from './span.js';
+import { endSpan, endWithError, isPlainPromise, startSpan } from './span.js';
 import { activeTracer } from './tracer.js';
 
 // Each entry point is a small function that the engine can inline into the traced function, with
@@ -71,13 +71,4 @@ async function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promi
     endWithError(span, error);
     throw error;
   }
-}
-
-/**
- * A promise the runtime may hand back as an equivalent new one: a native Promise with nothing of
- * its own. A subclass, own properties (an attached `cancel()` or `json()`) or a frozen promise
- * would be lost in a copy, so such a promise is returned as it is.
- */
-function isPlainPromise(value: unknown): value is Promise<unknown> {
-  return value instanceof Promise && Object.getPrototypeOf(value) === Promise.prototype && Object.isExtensible(value) && Object.keys(value).length === 0;
 }

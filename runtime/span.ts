@@ -66,3 +66,12 @@ function toException(error: unknown): Exception {
 function messageOf(error: unknown): string {
   return bounded(error instanceof Error ? safeString(error.message) : safeString(error));
 }
+
+/**
+ * A promise the runtime may hand back as an equivalent new one: a native Promise with nothing of
+ * its own. A subclass, own properties (an attached `cancel()` or `json()`) or a frozen promise
+ * would be lost in a copy, so such a promise is returned as it is.
+ */
+export function isPlainPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise && Object.getPrototypeOf(value) === Promise.prototype && Object.isExtensible(value) && Object.keys(value).length === 0;
+}

@@ -142,8 +142,11 @@ describe('errors', () => {
     sdk = installSdk();
     class Cancelable<T> extends Promise<T> {}
     const promises = [Object.freeze(Promise.resolve(1)), Object.assign(Promise.resolve(2), { cancel: () => undefined }), Cancelable.resolve(3)];
-    for (const promise of promises) expect(runtime.run('p', () => promise)).toBe(promise);
-    expect(sdk.spans().map((s) => s.name)).toEqual(['p', 'p', 'p']); // ended on return
+    for (const promise of promises) {
+      expect(runtime.run('p', () => promise)).toBe(promise);
+      expect(runtime.withSpan('p', () => promise)).toBe(promise);
+    }
+    expect(sdk.spans().map((s) => s.name)).toEqual(['p', 'p', 'p', 'p', 'p', 'p']); // ended on return
   });
 
   it('returns a foreign thenable as is without calling then (it may be lazy)', () => {
@@ -175,6 +178,7 @@ describe('an SDK that throws', () => {
     await expect(runtime.runAsync('f', async () => { throw failure; })).rejects.toBe(failure);
     expect([...runtime.runGenerator('g', (function* (): Generator<number, void, undefined> { yield 1; yield 2; })())]).toEqual([1, 2]);
     expect(runtime.run('consume', () => value, undefined, { kind: 'consumer', carrier: () => ({ traceparent: 'x' }) })).toBe(value);
+    expect(runtime.withSpan('manual', () => value)).toBe(value);
   });
 });
 
