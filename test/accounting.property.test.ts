@@ -1,9 +1,11 @@
 /**
- * Span accounting under faults, randomized: random batches of gRPC calls through fixtures/grpc
- * (compiled with tspc), run concurrently, mixing successes with every fault the fixture can
- * produce: a handler that throws, NOT_FOUND, a server stream that errors halfway, a client stream
- * the handler rejects, a deadline that passes while the handler still works, a client that
- * cancels a server stream or a bidi stream. After each batch: every span started has ended, none
+ * Span accounting under faults, randomized: random batches of calls, run concurrently, through
+ * fixtures/grpc (a handler that throws, NOT_FOUND, a server stream that errors halfway, a client
+ * stream the handler rejects, a deadline that passes while the handler still works, a client that
+ * cancels a server stream or a bidi stream) and fixtures/hops (HTTP servers of both styles behind
+ * fetch and http.request clients, an order refused deep in the chain, a client that drops the
+ * connection mid-request, a request that is not HTTP, consumers of single messages and of
+ * batches with random context), all compiled with tspc. After each batch: every span started has ended, none
  * was ended twice (the SDK would warn), the active context is the one from before, no promise
  * rejection went unhandled, and the calls left no listeners behind on the process.
  * SPANWEAVE_PROPERTY_RUNS / 10 batches (default 100).
@@ -19,6 +21,11 @@ import { fixturesDir } from './helpers/paths.js';
 import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as ScenariosModule from '../fixtures/grpc/src/scenarios.js';
+import type * as HopsModule from '../fixtures/hops/src/app.js';
+import type * as EdgeModule from '../fixtures/hops/src/edge.js';
+import type * as WorkerModule from '../fixtures/hops/src/worker.js';
+import { connect } from 'node:net';
+import * as http from 'node:http';
 
 const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
 const BATCHES = Math.ceil(Number(process.env.SPANWEAVE_PROPERTY_RUNS ?? 1000) / 10);
@@ -40,7 +47,8 @@ class Accounting implements SdkTraceBase.SpanProcessor {
 
 let sdk: TestSdk;
 let app: AppModule.App;
-let scenarios: Record<string, (app: AppModule.App) => Promise<void>>;
+let hops: HopsModule.Hops;
+let scenarios: Record<string, (app: AppModule.App) => Promise<unknown>>;
 const accounting = new Accounting();
 const warnings: string[] = [];
 const unhandled: unknown[] = [];
@@ -60,8 +68,30 @@ beforeAll(async () => {
   sdk = installSdk([accounting]);
   api.diag.setLogger({ error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, api.DiagLogLevel.WARN);
   app = await build.load<typeof AppModule>('app').startApp();
+  const hopsBuild = compileWithTspc(join(fixturesDir, 'hops'), [], join(fixturesDir, 'hops/out-accounting'));
+  expect(hopsBuild.output).toBe('');
+  hops = await hopsBuild.load<typeof HopsModule>('app').startHops();
+  const edge = hopsBuild.load<typeof EdgeModule>('edge');
+  const worker = hopsBuild.load<typeof WorkerModule>('worker');
+  const message = (traceparent: string) => ({ body: JSON.stringify({ item: 'pen' }), headers: { traceparent } });
   scenarios = {
     ...build.load<typeof ScenariosModule>('scenarios').scenarios,
+    'an order at the fetch-style edge (public), through fetch, HTTP, gRPC and the queue': () => hops.edge(new Request('http://edge/buy?item=pen')).then((response) => response.text()),
+    'an order refused deep in the chain (409)': () => hops.edge(new Request('http://edge/buy?item=lamp')).then((response) => response.text()),
+    'an order through http.request': () => edge.orderWithRequest(hops.web, 'pen'),
+    'a client that drops the connection mid-request': () =>
+      new Promise<void>((resolve) => {
+        const request = http.request(`${hops.web}/orders/pen`, { method: 'POST' });
+        request.on('error', () => resolve()).on('close', () => resolve());
+        request.end(() => setImmediate(() => request.destroy()));
+      }),
+    'a request that is not HTTP': () =>
+      new Promise<void>((resolve) => {
+        const socket = connect(Number(new URL(hops.web).port), '127.0.0.1', () => socket.end('GARBAGE\r\n\r\n'));
+        socket.on('close', () => resolve()).on('error', () => resolve()).resume();
+      }),
+    'a consumer of one message': () => worker.ship(message(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`)),
+    'a consumer of a batch with broken context': () => Promise.resolve(worker.audit([message('garbage'), message(`00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`)])),
     'a client that cancels a server stream': () => cancelAfterFirst(app.clients.users.listUsers({ count: -1 })),
     'a client that cancels a bidi stream': () => {
       const stream = app.clients.orders.track();
@@ -74,13 +104,14 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
   await app?.close();
+  await hops?.close();
   api.diag.disable();
   sdk?.uninstall();
 });
 
-it(`every span ends exactly once, whatever mix of calls and faults runs at once (${BATCHES} random batches)`, async () => {
+it(`every span ends exactly once, whatever mix of gRPC, HTTP and queue calls and faults runs at once (${BATCHES} random batches)`, async () => {
   const names = Object.keys(scenarios);
-  expect(names.length).toBeGreaterThanOrEqual(10);
+  expect(names.length).toBeGreaterThanOrEqual(17);
   const processListeners = () => process.eventNames().map((event) => `${String(event)}:${process.listenerCount(event)}`).join(',');
   const listenersBefore = processListeners();
   const startedBefore = accounting.started;
