@@ -2,7 +2,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endSpan, endWithError, startSpan } from './span.js';
+import { endSpan, endWithError, startSpan, withContext } from './span.js';
 import { activeTracer } from './tracer.js';
 
 /**
@@ -75,7 +75,7 @@ class TracedGenerator<T, R, N> extends TracedIteration<Generator<T, R, N>> imple
     if (this.ended) return method.call(this.generator, value as never);
     let result: IteratorResult<T, R>;
     try {
-      result = context.with(this.spanContext, method, this.generator, value as never);
+      result = withContext(this.spanContext, method, this.generator, value as never);
     } catch (error) {
       this.fail(error);
       throw error;
@@ -106,7 +106,7 @@ class TracedAsyncGenerator<T, R, N> extends TracedIteration<AsyncGenerator<T, R,
   private async step(method: Step<Promise<IteratorResult<T, R>>>, value: unknown): Promise<IteratorResult<T, R>> {
     if (this.ended) return method.call(this.generator, value as never);
     try {
-      const result = await context.with(this.spanContext, method, this.generator, value as never);
+      const result = await withContext(this.spanContext, method, this.generator, value as never);
       if (result.done) this.end();
       return result;
     } catch (error) {

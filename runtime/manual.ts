@@ -1,7 +1,7 @@
 import type { Attributes, Context, Link, Span, SpanKind } from '@opentelemetry/api';
 import { context, diag, propagation, trace } from './api.js';
 import { carrierGetter, carrierSetter } from './carriers.js';
-import { endSpan, endWithError, isPlainPromise, sdkSafely } from './span.js';
+import { endSpan, endWithError, isPlainPromise, sdkSafely, withContext } from './span.js';
 import { activeTracer } from './tracer.js';
 
 /**
@@ -59,7 +59,7 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: WithSp
   if (span === undefined) return fn(trace.wrapSpanContext(INVALID));
   let result: T;
   try {
-    result = context.with(trace.setSpan(parent, span), fn, undefined, span);
+    result = withContext(trace.setSpan(parent, span), fn, undefined, span);
   } catch (error) {
     endWithError(span, error);
     throw error;

@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endSpan, endWithError, isPlainPromise, startSpan } from './span.js';
+import { endSpan, endWithError, isPlainPromise, startSpan, withContext } from './span.js';
 import { activeTracer } from './tracer.js';
 
 // Each entry point is a small function that the engine can inline into the traced function, with
@@ -35,7 +35,7 @@ function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: A
   const { span, context: spanContext } = started;
   let result: T;
   try {
-    result = context.with(spanContext, body);
+    result = withContext(spanContext, body);
   } catch (error) {
     endWithError(span, error);
     throw error;
@@ -64,7 +64,7 @@ async function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promi
   if (started === undefined) return body();
   const { span, context: spanContext } = started;
   try {
-    const value = await context.with(spanContext, body);
+    const value = await withContext(spanContext, body);
     endSpan(span);
     return value;
   } catch (error) {

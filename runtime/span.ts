@@ -75,3 +75,23 @@ function messageOf(error: unknown): string {
 export function isPlainPromise(value: unknown): value is Promise<unknown> {
   return value instanceof Promise && Object.getPrototypeOf(value) === Promise.prototype && Object.isExtensible(value) && Object.keys(value).length === 0;
 }
+
+/**
+ * `context.with(ctx, fn, thisArg, ...args)`, except where the context manager cannot enter a
+ * context: Node's AsyncLocalStorage before Node 24 throws inside a reaction of a frozen promise
+ * (it stores the context on that promise). The function then runs as it would untraced, in the
+ * current context, rather than failing because of tracing.
+ */
+export function withContext<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  let entered = false;
+  try {
+    return context.with(ctx, function (this: ThisParameterType<F>, ...inner: A) {
+      entered = true;
+      return fn.apply(this, inner);
+    }, thisArg, ...args);
+  } catch (error) {
+    if (entered) throw error;
+    diag.debug('spanweave: the context manager could not enter the span context; the call runs in the current one', error);
+    return fn.apply(thisArg, args);
+  }
+}

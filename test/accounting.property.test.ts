@@ -2,7 +2,8 @@
  * Span accounting under faults, randomized: random batches of calls, run concurrently, through
  * fixtures/grpc (a handler that throws, NOT_FOUND, a server stream that errors halfway, a client
  * stream the handler rejects, a deadline that passes while the handler still works, a client that
- * cancels a server stream or a bidi stream) and fixtures/hops (HTTP servers of both styles behind
+ * cancels a server stream or a bidi stream, a server shut down mid-call, a handler that answers
+ * twice) and fixtures/hops (HTTP servers of both styles behind
  * fetch and http.request clients, an order refused deep in the chain, a client that drops the
  * connection mid-request, a request that is not HTTP, consumers of single messages and of
  * batches with random context), all compiled with tspc. After each batch: every span started has ended, none
@@ -21,6 +22,8 @@ import { fixturesDir } from './helpers/paths.js';
 import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as ScenariosModule from '../fixtures/grpc/src/scenarios.js';
+import type * as GatewayModule from '../fixtures/grpc/src/gateway.js';
+import type * as UsersModule from '../fixtures/grpc/src/users.js';
 import type * as HopsModule from '../fixtures/hops/src/app.js';
 import type * as EdgeModule from '../fixtures/hops/src/edge.js';
 import type * as WorkerModule from '../fixtures/hops/src/worker.js';
@@ -73,6 +76,20 @@ beforeAll(async () => {
   hops = await hopsBuild.load<typeof HopsModule>('app').startHops();
   const edge = hopsBuild.load<typeof EdgeModule>('edge');
   const worker = hopsBuild.load<typeof WorkerModule>('worker');
+  const gateway = build.load<typeof GatewayModule>('gateway');
+  const usersModule = build.load<typeof UsersModule>('users');
+  /** A call to a Users server of its own, which `fault` may disturb while the call runs. */
+  const againstOwnServer = async (start: () => ReturnType<typeof usersModule.startUsers>, id: string, fault: (server: Grpc.Server) => void) => {
+    const { server, address } = await start();
+    const clients = gateway.connect({ users: address, orders: address });
+    const call = gateway.getUser(clients, id).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    fault(server);
+    await call;
+    clients.users.close();
+    clients.orders.close();
+    server.forceShutdown();
+  };
   const message = (traceparent: string) => ({ body: JSON.stringify({ item: 'pen' }), headers: { traceparent } });
   scenarios = {
     ...build.load<typeof ScenariosModule>('scenarios').scenarios,
@@ -93,6 +110,8 @@ beforeAll(async () => {
     'a consumer of one message': () => worker.ship(message(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`)),
     'a consumer of a batch with broken context': () => Promise.resolve(worker.audit([message('garbage'), message(`00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`)])),
     'a client that cancels a server stream': () => cancelAfterFirst(app.clients.users.listUsers({ count: -1 })),
+    'a server shut down mid-call': () => againstOwnServer(usersModule.startUsers, 'slow', (server) => server.forceShutdown()),
+    'a handler that answers twice': () => againstOwnServer(usersModule.startDoubleAnswerUsers, 'ada', () => undefined),
     'a client that cancels a bidi stream': () => {
       const stream = app.clients.orders.track();
       stream.write({ orderId: 'o1' });
@@ -111,7 +130,7 @@ afterAll(async () => {
 
 it(`every span ends exactly once, whatever mix of gRPC, HTTP and queue calls and faults runs at once (${BATCHES} random batches)`, async () => {
   const names = Object.keys(scenarios);
-  expect(names.length).toBeGreaterThanOrEqual(17);
+  expect(names.length).toBeGreaterThanOrEqual(19);
   const processListeners = () => process.eventNames().map((event) => `${String(event)}:${process.listenerCount(event)}`).join(',');
   const listenersBefore = processListeners();
   const startedBefore = accounting.started;

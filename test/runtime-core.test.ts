@@ -182,6 +182,20 @@ describe('an SDK that throws', () => {
   });
 });
 
+describe('where the context manager cannot enter a context', () => {
+  it('inside a reaction of a frozen promise (AsyncLocalStorage before Node 24): the call runs, traced', async () => {
+    // (Which span processor can then export it is the SDK's affair: SimpleSpanProcessor enters a context to export.)
+    const started: string[] = [];
+    sdk = installSdk([{ onStart: (span: { name: string }) => void started.push(span.name), onEnd: () => undefined, forceFlush: async () => undefined, shutdown: async () => undefined } as never]);
+    const outer = api.trace.getTracer('test').startSpan('outer');
+    // Created while a span is active, as in zod's readonly schemas: the reaction runs with a store to replace.
+    const frozen = api.context.with(api.trace.setSpan(api.context.active(), outer), () => Object.freeze(Promise.resolve().then(() => runtime.run('inner', () => 'ran'))));
+    await expect(frozen).resolves.toBe('ran');
+    outer.end();
+    expect(started).toEqual(['outer', 'inner']);
+  });
+});
+
 describe('attributes', () => {
   it('bounds and converts values; a throwing expression costs its attributes, not the call', () => {
     sdk = installSdk();

@@ -3,7 +3,8 @@
 // three-service chain, all four call types and expected failures. Counts every error that is not
 // the one the call is built to produce (none may be caused by tracing) and samples the heap after
 // a full GC every 10,000 calls (it must stay flat after warm-up). Prints a Markdown summary for
-// docs/reliability.md. `--calls N --concurrency N` change the size.
+// docs/reliability.md. Then floods a consumer with hostile trace context (megabyte values) and
+// samples the heap again. `--calls N --concurrency N` change the size.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -80,9 +81,29 @@ async function client() {
 }
 await Promise.all(Array.from({ length: CONCURRENCY }, client));
 const seconds = (Date.now() - started) / 1000;
-await provider.forceFlush();
 await app.close();
-await provider.shutdown();
+
+// Then a flood of hostile context through a consumer (a queue hands over whatever it was given):
+// megabyte traceparent, tracestate and baggage values, 10,000 tracestate members, binary junk.
+const runtime = require('spanweave/runtime');
+const huge = 'x'.repeat(1 << 20);
+const hostile = [
+  { traceparent: huge, tracestate: huge, baggage: huge },
+  { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: Array.from({ length: 10_000 }, (_, i) => `k${i}=v`).join(',') },
+  { traceparent: Buffer.alloc(4096, 0xff).toString('latin1'), baggage: Array.from({ length: 1000 }, (_, i) => `k${i}=${huge.slice(0, 1000)}`).join(',') },
+];
+const FLOOD = Math.max(Math.floor(CALLS / 10), 30);
+const floodHeap = [];
+for (let i = 0; i < FLOOD; i++) {
+  const carrier = hostile[i % hostile.length];
+  if (runtime.run('consume', () => i, undefined, { kind: 'consumer', carrier: () => carrier }) !== i) unexpected.set('a hostile message', (unexpected.get('a hostile message') ?? 0) + 1);
+  if ((i + 1) % Math.floor(FLOOD / 5) === 0) {
+    await provider.forceFlush();
+    gc();
+    floodHeap.push(process.memoryUsage().heapUsed / 2 ** 20);
+  }
+}
+await provider.forceFlush();
 
 const mb = (value) => `${value.toFixed(1)} MiB`;
 const afterWarmUp = heap.slice(1);
@@ -93,5 +114,7 @@ ${new Date().toISOString().slice(0, 10)}; ${cpus()[0]?.model ?? 'unknown CPU'}, 
 - ${seconds.toFixed(1)} s, ${(CALLS / seconds).toFixed(0)} calls/s; ${exported.toLocaleString('en')} spans exported.
 - calls that did not end as built to: ${unexpected.size === 0 ? 'none' : [...unexpected].map(([what, count]) => `${what} ×${count}`).join(', ')}.
 - heap after a full GC every ${SAMPLE_EVERY.toLocaleString('en')} calls: ${heap.map(mb).join(', ')}.
-- after warm-up (from the second sample): min ${mb(Math.min(...afterWarmUp))}, max ${mb(Math.max(...afterWarmUp))}, last − first ${mb(afterWarmUp.at(-1) - afterWarmUp[0])}.`);
+- after warm-up (from the second sample): min ${mb(Math.min(...afterWarmUp))}, max ${mb(Math.max(...afterWarmUp))}, last − first ${mb(afterWarmUp.at(-1) - afterWarmUp[0])}.
+- then ${FLOOD.toLocaleString('en')} messages of hostile context to a consumer (megabyte values, 10,000 tracestate members, binary junk), each run once: heap after a full GC ${floodHeap.map(mb).join(', ')}.`);
+await provider.shutdown();
 process.exitCode = unexpected.size === 0 ? 0 : 1;

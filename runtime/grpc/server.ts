@@ -2,7 +2,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
-import { endSpan, sdkSafely } from '../span.js';
+import { endSpan, sdkSafely, withContext } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataGetter } from './metadata.js';
@@ -44,7 +44,7 @@ export function serve<T>(
   context.bind(rpc.context, call);
   let result: T;
   try {
-    result = context.with(rpc.context, body, undefined, typeof callback === 'function' ? rpc.wrap(callback) : callback);
+    result = withContext(rpc.context, body, undefined, typeof callback === 'function' ? rpc.wrap(callback) : callback);
   } catch (error) {
     rpc.fail(error);
     throw error;

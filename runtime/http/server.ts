@@ -2,7 +2,7 @@ import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
-import { endSpan, sdkSafely } from '../span.js';
+import { endSpan, sdkSafely, withContext } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import type { HttpServerOptions } from './options.js';
 import { headerAttributes, methodAttributes, serverAttributes, spanName } from './semconv.js';
@@ -47,7 +47,7 @@ export function serve<T>(name: string | undefined, request: unknown, response: u
   if (shape === 'node') exchange.watch(response as NodeResponse);
   let result: T;
   try {
-    result = context.with(exchange.context, body);
+    result = withContext(exchange.context, body);
   } catch (error) {
     exchange.fail(error);
     throw error;
