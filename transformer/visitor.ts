@@ -55,7 +55,11 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   /** A subtree with no tag comment and nothing planned in it is left as it is, unvisited. */
   const hasWork = (node: ts.Node): boolean =>
     context.traceAll ||
-    tagPositions.some((pos) => within(pos, node)) || [...plans.keys(), ...clientCalls.keys()].some((planned) => within(planned, node));
+    tagPositions.some((pos) => within(pos, node)) ||
+    [plans, clientCalls].some((planned) => {
+      for (const target of planned.keys()) if (within(target, node)) return true;
+      return false;
+    });
 
   const visit = (node: ts.Node): ts.Node => {
     if (!hasWork(node)) return node;
@@ -182,11 +186,14 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
 
   function memberFunction(member: ts.Node): TracedFunction | undefined {
     if (t.isMethodDeclaration(member)) return member;
-    if (t.isPropertyDeclaration(member) || t.isPropertyAssignment(member)) {
-      const value = member.initializer && unwrapExpression(t, member.initializer);
-      if (value && (t.isArrowFunction(value) || t.isFunctionExpression(value))) return value;
-    }
+    if (t.isPropertyDeclaration(member) || t.isPropertyAssignment(member)) return functionValue(member.initializer);
     return undefined;
+  }
+
+  /** The function an initializer holds (through parentheses and type assertions), if it is one. */
+  function functionValue(initializer: ts.Expression | undefined): TracedFunction | undefined {
+    const value = initializer && unwrapExpression(t, initializer);
+    return value && (t.isArrowFunction(value) || t.isFunctionExpression(value)) ? value : undefined;
   }
 
   /** A function of a traceAll file with no tag of its own: traced as `@traced`, skipped quietly where it cannot be. */
@@ -196,10 +203,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
 
   /** The function a variable statement declares (`@untraced const f = () => ...`). */
   function functionOfValue(node: ts.Node): TracedFunction | undefined {
-    if (!t.isVariableStatement(node)) return undefined;
-    const [declaration] = node.declarationList.declarations;
-    const value = declaration?.initializer && unwrapExpression(t, declaration.initializer);
-    return value && (t.isArrowFunction(value) || t.isFunctionExpression(value)) ? value : undefined;
+    return t.isVariableStatement(node) ? functionValue(node.declarationList.declarations[0]?.initializer) : undefined;
   }
 
   function optOut(node: ts.Node, found: FoundTag): void {
