@@ -52,7 +52,7 @@ function reportOf(result: Run, file?: string): Report {
 /** Runs a bundle of the fixture under the SDK, with source maps as a user runs it. */
 const runBundle = (outDir: string): Promise<Run> => run(process.execPath, ['--enable-source-maps', collect, join(outDir, 'shop.js')]);
 
-async function bundled(tool: 'esbuild' | 'vite' | 'webpack'): Promise<Report> {
+async function bundled(tool: 'esbuild' | 'vite' | 'webpack' | 'webpack-transpile-only'): Promise<Report> {
   const outDir = freshDir(tool);
   const build = await run(process.execPath, [join(fixture, 'tools/build.mjs'), tool, outDir]);
   if (build.code !== 0) throw new Error(`${tool} build failed:\n${build.stderr}`);
@@ -74,7 +74,7 @@ function esmCopy(): string {
   return join(dir, 'main.mjs');
 }
 
-const TOOLS = ['esbuild', 'vite build', 'webpack + ts-loader', 'vitest', 'jest + ts-jest', 'ts-node', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)'] as const;
+const TOOLS = ['esbuild', 'vite build', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)'] as const;
 type Tool = (typeof TOOLS)[number];
 
 let reference: Report;
@@ -91,9 +91,11 @@ beforeAll(async () => {
     esbuild: () => bundled('esbuild'),
     'vite build': () => bundled('vite'),
     'webpack + ts-loader': () => bundled('webpack'),
+    'webpack + ts-loader (transpileOnly)': () => bundled('webpack-transpile-only'),
     vitest: () => testRunner('vitest'),
     'jest + ts-jest': () => testRunner('jest'),
     'ts-node': async () => reportOf(await run(process.execPath, ['-r', 'spanweave/ts-node', collect, shopSource])),
+    'ts-node (transpileOnly)': async () => reportOf(await run(process.execPath, ['-r', 'spanweave/ts-node', collect, shopSource], { TS_NODE_TRANSPILE_ONLY: 'true' })),
     'node --import spanweave/register': register(collect, shopSource),
     'node --import spanweave/register (ESM)': register(esmCopy()),
     'tsx + spanweave/register': tsx(collect, shopSource),
