@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -41,6 +41,18 @@ export function compileWithTsc(project: string, args: readonly string[] = []): B
 function runCompiler(bin: string, project: string, label: string, args: readonly string[], outDir = freshDir(`${label}-${project.split('/').pop()}`)): Build {
   const result = spawnSync(process.execPath, [bin, '-p', project, '--outDir', outDir, '--pretty', 'false', ...args], { encoding: 'utf8' });
   return build(outDir, result.stdout + result.stderr, result.status ?? -1);
+}
+
+/**
+ * Builds every project a solution tsconfig references (`-b`) in one compiler process, each into
+ * the outDir its own tsconfig names. Asynchronous, so that a tspc and a tsc build run side by side.
+ */
+export function buildSolution(compiler: 'tspc' | 'tsc', solution: string): Promise<{ output: string; exitCode: number }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [compiler === 'tspc' ? tspc : tsc, '-b', solution, '--pretty', 'false'], (error, stdout, stderr) => {
+      resolve({ output: stdout + stderr, exitCode: error === null ? 0 : typeof error.code === 'number' ? error.code : -1 });
+    });
+  });
 }
 
 function parseProject(project: string): ts.ParsedCommandLine {

@@ -2,7 +2,7 @@
  * Running compiled fixtures in a child `node` process, and reading back what it printed: spans
  * (from load-sdk-child.mjs, preloaded with --import) and other one-line JSON reports.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FinishedSpan } from './sdk.js';
 import { repoRoot } from './paths.js';
@@ -19,6 +19,15 @@ export interface NodeRun {
 export function runNode(args: readonly string[]): NodeRun {
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: repoRoot });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+}
+
+/** runNode without blocking, for child processes that run side by side. */
+export function runNodeAsync(args: readonly string[]): Promise<NodeRun> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, args, { cwd: repoRoot }, (_error, stdout, stderr) => {
+      resolve({ stdout, stderr, status: child.exitCode });
+    });
+  });
 }
 
 /** The value under `key` of the one stdout line that is a JSON object with that key. */
