@@ -80,11 +80,12 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
 
 export { spanweave };
 
-function assertSupported(tsInstance: typeof ts): void {
+/** Throws the explanation when `tsInstance` is a TypeScript the transformer cannot run in. */
+export function assertSupported(tsInstance: typeof ts): void {
   const major = Number((tsInstance.version ?? '0').split('.')[0]);
   if (major === 5 || major === 6) return;
   throw new Error(
     `spanweave/transformer supports TypeScript 5.x and 6.x, but was loaded into TypeScript ${tsInstance.version ?? '(unknown)'}.` +
-      (major >= 7 ? ' TypeScript 7 (native) has no transformer API: emit with TypeScript 6 (`@typescript/typescript6`) or a bundler adapter.' : ' Upgrade TypeScript to 5.0 or later.'),
+      (major >= 7 ? ' TypeScript 7 (native) has no transformer API: install TypeScript 6 beside it (`npm install -D @typescript/typescript6`), which the build-tool adapters use, and emit with it.' : ' Upgrade TypeScript to 5.0 or later.'),
   );
 }

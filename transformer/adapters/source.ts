@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
-import spanweave, { type SpanweaveOptions } from '../index.js';
+import spanweave, { assertSupported, type SpanweaveOptions } from '../index.js';
 import { globMatcher } from '../utils/glob.js';
 
 /** What every build-tool adapter accepts. */
@@ -127,8 +127,8 @@ export interface Project {
 
 /** The TypeScript, compiler options and spanweave plugin options of the project at `root`. */
 export function readProject(options: AdapterOptions = {}, root = process.cwd()): Project {
-  // The project's own TypeScript, as its tsc would be; spanweave's only when the project has none.
-  const tsInstance = options.typescript ?? (require(require.resolve('typescript', { paths: [root, __dirname] })) as typeof ts);
+  const tsInstance = options.typescript ?? projectTypeScript(root);
+  assertSupported(tsInstance);
   const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : tsInstance.findConfigFile(root, tsInstance.sys.fileExists);
   const parsed =
     path === undefined
@@ -143,4 +143,20 @@ export function readProject(options: AdapterOptions = {}, root = process.cwd()):
   const traceAll = options.traceAll ?? entries.find((entry) => entry.transform?.startsWith('spanweave/transformer'))?.traceAll;
   const dir = path === undefined ? root : dirname(path);
   return { ts: tsInstance, compilerOptions: parsed?.options ?? {}, plugin: { traceAll: traceAll?.map((pattern) => resolve(dir, pattern)) } };
+}
+
+/**
+ * The project's own TypeScript, as its tsc would be (spanweave's only when the project has none);
+ * beside a TypeScript 7, which has no JavaScript API, the TypeScript 6 installed as
+ * `@typescript/typescript6`.
+ */
+function projectTypeScript(root: string): typeof ts {
+  const load = (name: string) => require(require.resolve(name, { paths: [root, __dirname] })) as typeof ts;
+  const typescript = load('typescript');
+  if (Number(typescript.version.split('.')[0]) < 7) return typescript;
+  try {
+    return load('@typescript/typescript6');
+  } catch {
+    return typescript; // assertSupported explains
+  }
 }
