@@ -4,6 +4,7 @@ import { context, diag } from '../api.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { ClientRpc } from './client.js';
+import { checkDuplicateInstrumentation } from './duplicate.js';
 import type { GrpcTagOptions } from './options.js';
 import { Status, statusOf } from './status.js';
 
@@ -30,6 +31,7 @@ export function call(client: object, method: string, options: GrpcTagOptions | u
   const fn = (client as Record<string, unknown>)[method] as GrpcMethod;
   const tracer = activeTracer();
   if (tracer === undefined) return fn.apply(client, args);
+  checkDuplicateInstrumentation();
   if (!(client instanceof GrpcClient) || typeof fn.path !== 'string') {
     diag.warn(`spanweave: ${method}() is called in a @traced grpc.client function, but it is not a method of a @grpc/grpc-js client; the call is not traced`);
     return fn.apply(client, args);

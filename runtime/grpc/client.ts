@@ -5,6 +5,7 @@ import { bounded } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { endSpan, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
+import { checkDuplicateInstrumentation } from './duplicate.js';
 import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataSetter } from './metadata.js';
 import type { GrpcTagOptions } from './options.js';
@@ -34,6 +35,7 @@ function clientInterceptor(address: string, options: GrpcTagOptions | undefined)
     const next = nextCall(callOptions);
     const tracer = activeTracer();
     if (tracer === undefined) return new InterceptingCall(next);
+    checkDuplicateInstrumentation();
     const parent = context.active();
     let rpc: ClientRpc | undefined;
     const call: InterceptingCall = new InterceptingCall(next, {

@@ -4,6 +4,7 @@ import { bounded, evaluateAttributes, safeString, type AttributeSource } from '.
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { endSpan, sdkSafely, withContext } from '../span.js';
 import { activeTracer } from '../tracer.js';
+import { checkDuplicateInstrumentation } from './duplicate.js';
 import { MessageEvents } from './messages.js';
 import { metadataAttributes, metadataGetter } from './metadata.js';
 import type { GrpcTagOptions } from './options.js';
@@ -37,6 +38,7 @@ export function serve<T>(
 ): T {
   const tracer = activeTracer();
   if (tracer === undefined) return body(callback);
+  checkDuplicateInstrumentation();
   const rpc = sdkSafely(() => new ServerRpc(tracer, name, call, attributes, options));
   if (rpc === undefined) return body(callback);
   // grpc-js emits a call's events ('data', 'end', ...) from its own context: the listeners the

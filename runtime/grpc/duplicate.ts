@@ -1,0 +1,32 @@
+import { Client, Server } from '@grpc/grpc-js';
+import { diag } from '../api.js';
+
+const MESSAGE =
+  'spanweave: @opentelemetry/instrumentation-grpc also traces @grpc/grpc-js, so each RPC through a spanweave gRPC ' +
+  'tag is traced twice: a @traced grpc.client call gets two CLIENT spans, a @traced grpc.server handler two SERVER ' +
+  'spans ("pkg.Service/Method" from spanweave, "grpc.pkg.Service/Method" from the instrumentation). Keep one: ' +
+  "disable the instrumentation (getNodeAutoInstrumentations({ '@opentelemetry/instrumentation-grpc': { enabled: " +
+  "false } })) or remove the grpc.server and grpc.client tags.";
+
+let checked = false;
+
+/**
+ * Warns once if another instrumentation traces grpc-js too. Called at every RPC spanweave traces
+ * (an SDK is registered by then); only the first call looks. instrumentation-grpc wraps
+ * `Server.prototype.register` and `Client.prototype.make*Request` with shimmer, which marks each
+ * wrapper and puts the original back when the instrumentation is disabled. Prototypes, unlike
+ * the module's exports, are the same objects under require and import.
+ */
+export function checkDuplicateInstrumentation(): void {
+  if (checked) return;
+  checked = true;
+  if (!isWrapped(Server.prototype.register) && !isWrapped(Client.prototype.makeUnaryRequest)) return;
+  // diag prints nothing unless the app set a logger; a process warning is printed by default.
+  const node = globalThis.process;
+  if (typeof node?.emitWarning === 'function') node.emitWarning(MESSAGE, { code: 'SPANWEAVE_DUPLICATE_GRPC' });
+  else diag.warn(MESSAGE);
+}
+
+function isWrapped(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { __wrapped?: unknown }).__wrapped === true;
+}
