@@ -1,4 +1,4 @@
-// The TypeScript version matrix (npm run matrix [-- --only ts6.0] [-- --fresh]): the packed package, installed
+// The TypeScript version matrix (npm run matrix [-- --only ts6.0 --fresh]): the packed package, installed
 // in a fresh project per TypeScript version under .tmp/matrix/<leg>/, compiles fixtures/toolchains with tspc
 // and with program.emit, and the output must produce the expected spans under a real SDK; plain tsc must
 // leave it untraced with the same .d.ts. TypeScript 7 (native, no transformer API) must be refused clearly.
@@ -70,7 +70,8 @@ function runLeg(leg, report) {
   const node = spec.node22 ? (node22 ??= installNode22()) : process.execPath;
   const versions = [`typescript ${version(dir, 'typescript')}`, spec.tsPatch && `ts-patch ${version(dir, 'ts-patch')}`, `node ${run(node, ['--version'], dir).trim()}`];
   report.label = `${leg} (${versions.filter(Boolean).join(', ')})`;
-  if (!version(dir, 'typescript').startsWith(`${leg.slice(2)}.`)) report.problems.push(`installed typescript ${version(dir, 'typescript')} is not TypeScript ${leg.slice(2)}`);
+  const wanted = leg.slice('ts'.length);
+  check(report, version(dir, 'typescript').startsWith(`${wanted}.`), `installed typescript ${version(dir, 'typescript')} is not TypeScript ${wanted}`);
 
   for (const entry of readdirSync(dir)) if (entry.startsWith('out') || entry === 'src') rmSync(join(dir, entry), { recursive: true });
   for (const entry of ['src', 'collect.cjs', 'tsconfig.json']) cpSync(join(fixture, entry), join(dir, entry), { recursive: true });
@@ -80,48 +81,50 @@ function runLeg(leg, report) {
 
 /** TypeScript 5 and 6: tspc and program.emit trace the fixture; plain tsc leaves it as it was. */
 function checkTransformed(dir, node, report) {
-  const check = (ok, problem) => ok || report.problems.push(problem);
-  const tspc = compile(node, dir, ['ts-patch', 'tspc'], 'out-tspc', check);
-  const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', check);
+  const tspc = compile(node, dir, ['ts-patch', 'tspc'], 'out-tspc', report);
+  const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', report);
   cpSync(join(repo, 'test/matrix-emit.cjs'), join(dir, 'emit.cjs'));
   const emit = exec(node, ['emit.cjs', 'out-emit'], dir);
-  check(emit.status === 0 && emit.output === '', `program.emit exited ${emit.status}:\n${emit.output}`);
+  check(report, emit.status === 0 && emit.output === '', `program.emit exited ${emit.status}:\n${emit.output}`);
   const emitted = { js: read(dir, 'out-emit/shop.js'), dts: read(dir, 'out-emit/shop.d.ts') };
 
-  check(tspc.js.includes('spanweave/runtime'), 'tspc: out-tspc/shop.js does not import spanweave/runtime');
-  check(!tsc.js.includes('spanweave/runtime'), 'tsc: out-tsc/shop.js imports spanweave/runtime (plain tsc must ignore plugins)');
-  check(emitted.js === tspc.js, 'program.emit: shop.js differs from tspc\'s');
-  check(tspc.dts === tsc.dts && emitted.dts === tsc.dts, 'shop.d.ts: tspc\'s or program.emit\'s differs from tsc\'s');
+  check(report, tspc.js.includes('spanweave/runtime'), 'tspc: out-tspc/shop.js does not import spanweave/runtime');
+  check(report, !tsc.js.includes('spanweave/runtime'), 'tsc: out-tsc/shop.js imports spanweave/runtime (plain tsc must ignore plugins)');
+  check(report, emitted.js === tspc.js, 'program.emit: shop.js differs from tspc\'s');
+  check(report, tspc.dts === tsc.dts && emitted.dts === tsc.dts, 'shop.d.ts: tspc\'s or program.emit\'s differs from tsc\'s');
 
   const untraced = collect(node, dir, 'out-tsc');
-  check(untraced.spans.length === 0 && untraced.result === EXPECTED.result, `tsc build: expected no spans and "${EXPECTED.result}", got ${JSON.stringify(untraced)}`);
-  const where = thrownAt(untraced);
-  check(where.file.endsWith('/src/shop.ts') && where.line === throwLine, `tsc build: thrownAt ${untraced.thrownAt}, expected src/shop.ts:${throwLine}`);
+  check(report, untraced.spans.length === 0 && untraced.result === EXPECTED.result, `tsc build: expected no spans and "${EXPECTED.result}", got ${JSON.stringify(untraced)}`);
+  const where = location(untraced.thrownAt);
+  check(report, where.file.endsWith('/src/shop.ts') && where.line === throwLine, `tsc build: thrownAt ${untraced.thrownAt}, expected src/shop.ts:${throwLine}`);
   for (const outDir of ['out-tspc', 'out-emit']) {
     const { thrownAt: stackLine, ...traced } = collect(node, dir, outDir);
-    check(isDeepStrictEqual(traced, EXPECTED), `${outDir}: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
+    check(report, isDeepStrictEqual(traced, EXPECTED), `${outDir}: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
     // The traced throw must point where the untraced one does: the source map of the rewritten code holds.
-    check(isDeepStrictEqual(thrownAt({ thrownAt: stackLine }), where), `${outDir}: thrownAt ${stackLine}, expected ${where.file}:${where.line}:${where.column}`);
+    check(report, isDeepStrictEqual(location(stackLine), where), `${outDir}: thrownAt ${stackLine}, expected ${where.file}:${where.line}:${where.column}`);
   }
   report.summary = `tspc and program.emit: ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}; tsc: untraced, same .d.ts`;
 }
 
 /** TypeScript 7 (native): its package gives JavaScript only `version`, so the transformer must refuse it by name. */
 function checkNative(dir, node, report) {
-  const check = (ok, problem) => ok || report.problems.push(problem);
   const load = "try { require('spanweave/transformer').default(undefined, {}, { ts: require('typescript') }); console.log('accepted'); } catch (error) { console.log(error.message); }";
   const loaded = exec(node, ['-e', load], dir);
-  check(/was loaded into TypeScript 7\.\d+\.\d+\. TypeScript 7 \(native\) has no transformer API/.test(loaded.stdout), `loading the transformer: expected the TypeScript 7 refusal, got:\n${loaded.output}`);
+  check(report, /was loaded into TypeScript 7\.\d+\.\d+\. TypeScript 7 \(native\) has no transformer API/.test(loaded.stdout), `loading the transformer: expected the TypeScript 7 refusal, got:\n${loaded.output}`);
   // tsc 7 does emit JavaScript, but reads no `plugins`: the fixture comes out untraced.
-  const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', check);
-  check(tsc.js.includes('function fail(') && !tsc.js.includes('spanweave/runtime'), `tsc 7: expected shop.js untraced, got:\n${tsc.js}`);
+  const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', report);
+  check(report, tsc.js.includes('function fail(') && !tsc.js.includes('spanweave/runtime'), `tsc 7: expected shop.js untraced, got:\n${tsc.js}`);
   report.summary = 'transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins: shop.js untraced';
 }
 
+function check(report, ok, problem) {
+  if (!ok) report.problems.push(problem);
+}
+
 /** Compiles the leg's fixture with a package's compiler binary; returns the emitted shop.js and shop.d.ts. */
-function compile(node, dir, [name, command], outDir, check) {
+function compile(node, dir, [name, command], outDir, report) {
   const compiled = exec(node, [bin(dir, name, command), '-p', '.', '--outDir', outDir, '--declaration', '--pretty', 'false'], dir);
-  check(compiled.status === 0 && compiled.output === '', `${command} exited ${compiled.status}:\n${compiled.output}`);
+  check(report, compiled.status === 0 && compiled.output === '', `${command} exited ${compiled.status}:\n${compiled.output}`);
   return { js: read(dir, `${outDir}/shop.js`), dts: read(dir, `${outDir}/shop.d.ts`) };
 }
 
@@ -131,7 +134,8 @@ function collect(node, dir, outDir) {
   return JSON.parse(run(node, ['--enable-source-maps', '-e', script], dir));
 }
 
-function thrownAt({ thrownAt: stackLine }) {
+/** The file, line and column of a stack frame such as `at fail (/…/src/shop.ts:27:9)`. */
+function location(stackLine) {
   const [, file = '', line = '0', column = '0'] = /([^\s(]+):(\d+):(\d+)\)?$/.exec(stackLine) ?? [];
   return { file: file.replaceAll('\\', '/'), line: Number(line), column: Number(column) };
 }
