@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compileWithProgram, compileWithTranspileModule, compileWithTsc, compileWithTspc, emittedFiles, spanweave, typescript, type Build } from './helpers/compile.js';
 import { childSdk, recordOf, recordTree, reported, runNode, type SpanRecord } from './helpers/load-child.js';
@@ -252,6 +253,14 @@ describe('the runtime import', () => {
       expect(text.match(/require\("spanweave\/runtime"\)/g) ?? [], file).toHaveLength(expected[file]!);
     }
     expect(runtimeCalls(read(loaded.tspc, 'app.js'))).toEqual(APP_RUNTIME_CALLS);
+  });
+
+  it('in a script compiled without `module`, follows the module kind the compiler derives from `target` (ES modules by default in TypeScript 6)', () => {
+    const source = readFileSync(join(cjsProject, 'src/script.ts'), 'utf8');
+    const emit = (target: ts.ScriptTarget): string =>
+      typescript.transpileModule(source, { compilerOptions: { target }, fileName: 'script.ts', transformers: { before: [spanweave()] } }).outputText;
+    expect(emit(typescript.ScriptTarget.ES5)).toMatch(/^var spanweave\w* = require\("spanweave\/runtime"\);$/m);
+    expect(emit(typescript.ScriptTarget.ES2022)).toMatch(/^import \* as spanweave\w* from "spanweave\/runtime";$/m);
   });
 });
 

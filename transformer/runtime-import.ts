@@ -35,7 +35,10 @@ export function addRuntimeImports(
 }
 
 function emitsCommonJs(tsInstance: typeof ts, options: ts.CompilerOptions, file: ts.SourceFile): boolean {
-  const kind = options.module ?? tsInstance.ModuleKind.CommonJS;
+  // Without `module` the kind follows `target` (ES2015 and later emit ES modules), and the default
+  // target moved from ES5 in TypeScript 5 to the latest ES version in 6. `getEmitModuleKind` is the
+  // compiler's own rule (in 5.0 through 6.0, though not in its typings).
+  const kind = (tsInstance as typeof ts & { getEmitModuleKind(options: ts.CompilerOptions): ts.ModuleKind }).getEmitModuleKind(options);
   if (kind === tsInstance.ModuleKind.Node16 || kind === tsInstance.ModuleKind.NodeNext) {
     return file.impliedNodeFormat !== tsInstance.ModuleKind.ESNext;
   }
