@@ -1,7 +1,8 @@
 // The TypeScript version matrix (npm run matrix [-- --only ts6.0 --fresh]): the packed package, installed
 // in a fresh project per TypeScript version under .tmp/matrix/<leg>/, compiles fixtures/toolchains with tspc
 // and with program.emit, and the output must produce the expected spans under a real SDK; plain tsc must
-// leave it untraced with the same .d.ts. TypeScript 7 (native, no transformer API) must be refused clearly.
+// leave it untraced with the same .d.ts. TypeScript 7 (native, no transformer API) must be refused clearly,
+// and the esbuild adapter must trace with TypeScript 6 installed beside it.
 // Installs are reused while a leg's package.json is unchanged; --fresh reinstalls.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +19,8 @@ const LEGS = {
   'ts5.0': { typescript: '~5.0.0', tsPatch: '^3.3.0' },
   'ts5.9': { typescript: '~5.9.0', tsPatch: '^3.3.0' },
   'ts6.0': { typescript: '~6.0.0', tsPatch: '^4.0.1', node22: true }, // ts-patch 4 requires Node >=22.15
-  // spanweave's peer range (typescript <7) makes npm refuse this install: the leg forces it, as a user would.
-  ts7: { typescript: '^7.0.0', native: true, npmFlags: ['--legacy-peer-deps'] },
+  // TypeScript 7 with TypeScript 6 beside it, as the README tells its users; esbuild emits.
+  ts7: { typescript: '^7.0.0', native: true, extra: { '@typescript/typescript6': '^6.0.0', esbuild: '^0.28.0' } },
 };
 
 const EXPECTED = {
@@ -66,7 +67,7 @@ process.exitCode = failed > 0 ? 1 : 0;
 function runLeg(leg, report) {
   const spec = LEGS[leg];
   const dir = join(work, leg);
-  install(dir, { spanweave: `file:../${tarball}`, typescript: spec.typescript, ...(spec.tsPatch && { 'ts-patch': spec.tsPatch }), ...OTEL }, spec.npmFlags);
+  install(dir, { spanweave: `file:../${tarball}`, typescript: spec.typescript, ...(spec.tsPatch && { 'ts-patch': spec.tsPatch }), ...OTEL, ...spec.extra });
   const node = spec.node22 ? (node22 ??= installNode22()) : process.execPath;
   const versions = [`typescript ${version(dir, 'typescript')}`, spec.tsPatch && `ts-patch ${version(dir, 'ts-patch')}`, `node ${run(node, ['--version'], dir).trim()}`];
   report.label = `${leg} (${versions.filter(Boolean).join(', ')})`;
@@ -114,7 +115,14 @@ function checkNative(dir, node, report) {
   // tsc 7 does emit JavaScript, but reads no `plugins`: the fixture comes out untraced.
   const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', report);
   check(report, tsc.js.includes('function fail(') && !tsc.js.includes('spanweave/runtime'), `tsc 7: expected shop.js untraced, got:\n${tsc.js}`);
-  report.summary = 'transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins: shop.js untraced';
+  // The esbuild adapter finds @typescript/typescript6 beside TypeScript 7 and traces as tspc does.
+  const bundle = "require('esbuild').build({ entryPoints: ['src/shop.ts'], outfile: 'out-esbuild/shop.js', bundle: true, platform: 'node', packages: 'external', sourcemap: true, plugins: [require('spanweave/esbuild').spanweave()] })";
+  const bundled = exec(node, ['-e', bundle], dir);
+  check(report, bundled.status === 0, `esbuild with spanweave/esbuild exited ${bundled.status}:\n${bundled.output}`);
+  const { thrownAt, ...traced } = collect(node, dir, 'out-esbuild');
+  check(report, isDeepStrictEqual(traced, EXPECTED), `out-esbuild: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
+  check(report, location(thrownAt).line === throwLine, `out-esbuild: thrownAt ${thrownAt}, expected src/shop.ts:${throwLine}`);
+  report.summary = `transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins; esbuild + TypeScript 6 beside it: ${EXPECTED.spans.length} spans, thrownAt shop.ts:${throwLine}`;
 }
 
 function check(report, ok, problem) {
@@ -151,7 +159,7 @@ function pack() {
 }
 
 /** npm-installs `dependencies` into `dir`, unless they are installed there from the same package.json. */
-function install(dir, dependencies, npmFlags = []) {
+function install(dir, dependencies) {
   if (flags.fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const manifest = `${JSON.stringify({ private: true, dependencies }, null, 2)}\n`;
@@ -159,7 +167,7 @@ function install(dir, dependencies, npmFlags = []) {
   const installed = Object.keys(dependencies).every((name) => existsSync(join(dir, 'node_modules', name, 'package.json')));
   if (installed && existsSync(path) && readFileSync(path, 'utf8') === manifest) return;
   writeFileSync(path, manifest);
-  run('npm', ['install', '--no-audit', '--no-fund', ...npmFlags], dir);
+  run('npm', ['install', '--no-audit', '--no-fund'], dir);
 }
 
 /** Node 22 for ts-patch 4, from the npm registry's `node` package, whose bin is the real binary. */
