@@ -2,15 +2,19 @@
  * Builds that emit only what changed (fixtures/incremental, copied before each test): `tspc
  * --watch`, `incremental` and `tspc --build` with project references re-emit an edited file
  * instrumented and leave the others' instrumented outputs alone; a bad tag is reported by the
- * rebuild that introduces it and by none after it is fixed.
+ * rebuild that introduces it and by none after it is fixed; and an incremental build over outputs
+ * that spanweave did not emit (build-stamp.ts) fails with a fix hint, except a first build and
+ * `--build --force`, and only once a file is emitted (when none is, spanweave does not run).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
 const tspc = join(repoRoot, 'node_modules/ts-patch/bin/tspc.js');
+const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
 interface Run {
   readonly output: string;
@@ -66,6 +70,8 @@ const withDiscount = (halfTag: string) => (text: string) =>
   text.replace(/\n\/\*\* @traced \*\/\nexport function discount[^]*$/, '') +
   `\n/** @traced */\nexport function discount(amount: number): number {\n  return half(amount);\n}\n\n/** ${halfTag} */\nfunction half(amount: number): number {\n  return amount / 2;\n}\n`;
 
+const STALE = `error TS95006: spanweave: tsconfig.tsbuildinfo is from a build without spanweave ${version} (or with other options of it), and an incremental build emits only the files that changed: the others may be left uninstrumented. Emit every file once: `;
+
 it('tspc --watch: each rebuild emits instrumented code; a bad tag is reported by the rebuild that adds it, not after its fix, again when re-broken', { timeout: 240_000 }, async () => {
   const dir = copyFixture('watch');
   const price = join(dir, 'src/price.ts');
@@ -114,6 +120,8 @@ it('tspc --watch: each rebuild emits instrumented code; a bad tag is reported by
   } finally {
     watcher.kill();
   }
+  // Not incremental: no stamp (nor anything else of spanweave's) is written.
+  expect(readdirSync(dir, { recursive: true }).filter((path) => String(path).endsWith('.spanweave'))).toEqual([]);
 });
 
 describe.concurrent('builds that emit only what changed', () => {
@@ -121,6 +129,7 @@ describe.concurrent('builds that emit only what changed', () => {
     const dir = copyFixture('tsbuildinfo');
     const first = await compile(tspc, dir, ['-p', '.']);
     expect(first).toEqual({ output: '', exitCode: 0 });
+    expect(readFileSync(join(dir, 'tsconfig.tsbuildinfo.spanweave'), 'utf8')).toBe(`{"spanweave":"${version}","options":{}}\n`);
 
     edit(join(dir, 'src/cart.ts'), (text) => `${text}\n/** @traced */\nexport function count(items: readonly string[]): number {\n  return items.length;\n}\n`);
     const second = await compile(tspc, dir, ['-p', '.', '--listEmittedFiles']);
@@ -135,6 +144,8 @@ describe.concurrent('builds that emit only what changed', () => {
     const dir = copyFixture('references');
     const first = await compile(tspc, dir, ['--build', 'refs']);
     expect(first).toEqual({ output: '', exitCode: 0 });
+    expect(existsSync(join(dir, 'refs/core/tsconfig.tsbuildinfo.spanweave'))).toBe(true);
+    expect(existsSync(join(dir, 'refs/app/tsconfig.tsbuildinfo.spanweave'))).toBe(true);
 
     edit(join(dir, 'refs/core/src/price.ts'), withDiscount('@traced'));
     const second = await compile(tspc, dir, ['--build', 'refs', '--listEmittedFiles']);
@@ -144,4 +155,31 @@ describe.concurrent('builds that emit only what changed', () => {
     expect(traced(join(dir, 'refs/app/out/cart.js'))).toEqual(['total']);
   });
 
+  it('an incremental build over outputs spanweave did not emit fails with a fix hint, and keeps failing until --build --force; so does a change of its options', async () => {
+    const dir = copyFixture('stale');
+    const editCart = (): void => edit(join(dir, 'src/cart.ts'), (text) => `${text}// edited\n`);
+    const untraced = await compile(tsc, dir, ['-p', '.']);
+    expect(untraced).toEqual({ output: '', exitCode: 0 });
+
+    editCart();
+    const stale = await compile(tspc, dir, ['-p', '.']);
+    expect(errors(stale.output)).toEqual([`${STALE}delete tsconfig.tsbuildinfo and build again.`]);
+    expect(stale.exitCode).not.toBe(0);
+    expect(traced(join(dir, 'out/cart.js'))).toEqual(['total']);
+    expect(traced(join(dir, 'out/price.js')), 'the mix the error is about').toEqual([]);
+
+    // tsc keeps the error as cart.ts's emit diagnostic: a build with nothing to emit fails too.
+    const again = await compile(tspc, dir, ['-p', '.']);
+    expect(errors(again.output)).toEqual(errors(stale.output));
+
+    const forced = await compile(tspc, dir, ['--build', '.', '--force']);
+    expect(forced).toEqual({ output: '', exitCode: 0 });
+    expect(traced(join(dir, 'out/cart.js'))).toEqual(['total']);
+    expect(traced(join(dir, 'out/price.js'))).toEqual(['price']);
+
+    edit(join(dir, 'tsconfig.json'), (text) => text.replace('"transform": "spanweave/transformer"', '"transform": "spanweave/transformer", "traceAll": ["src/none"]'));
+    editCart();
+    const otherOptions = await compile(tspc, dir, ['--build', '.']);
+    expect(errors(otherOptions.output)).toEqual([`${STALE}\`tspc --build tsconfig.json --force\`.`]);
+  });
 });

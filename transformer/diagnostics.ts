@@ -12,6 +12,8 @@ export const DiagnosticCode = {
   cannotTrace: 95004,
   /** A tag that has no effect where it stands (`@untraced` outside a traced class). */
   noEffect: 95005,
+  /** An incremental build over outputs that another spanweave, or none, emitted (build-stamp.ts). */
+  staleBuild: 95006,
 } as const;
 
 export type Report = (pos: number, length: number, message: string, code: number, category?: ts.DiagnosticCategory) => void;

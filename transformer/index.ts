@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
+import { trackBuild } from './build-stamp.js';
 import { createDiagnostic, dropDelivered, printDiagnostic, type Report } from './diagnostics.js';
 import { addRuntimeImports, RUNTIME_MODULES, type RuntimeModule } from './runtime-import.js';
 import { globalNames } from './scope.js';
@@ -44,10 +45,12 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
   const deliver = extras?.addDiagnostic ?? options.onDiagnostic ?? ((diagnostic: ts.Diagnostic) => printDiagnostic(tsInstance, diagnostic));
   const configFile = program?.getCompilerOptions().configFilePath;
   const base = typeof configFile === 'string' ? dirname(configFile) : process.cwd();
+  const emitted = program && trackBuild(tsInstance, program, options, deliver);
   const tracesAll = options.traceAll?.length ? globMatcher(options.traceAll.map((pattern) => resolve(base, pattern))) : () => false;
 
   return (transformation) => (file) => {
     if (file.isDeclarationFile) return file;
+    emitted?.(file);
     const tags = findTags(tsInstance, file);
     const traceAll = tracesAll(file.fileName);
     if (!traceAll && tags.comments.size === 0 && tags.outsideJsDoc.length === 0) return file;
