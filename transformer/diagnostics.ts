@@ -12,6 +12,8 @@ export const DiagnosticCode = {
   cannotTrace: 95004,
   /** A tag that has no effect where it stands (`@untraced` outside a traced class). */
   noEffect: 95005,
+  /** An incremental build over outputs that another spanweave, or none, emitted (build-stamp.ts). */
+  staleBuild: 95006,
 } as const;
 
 export type Report = (pos: number, length: number, message: string, code: number, category?: ts.DiagnosticCategory) => void;
@@ -26,6 +28,19 @@ export function createDiagnostic(
   category: ts.DiagnosticCategory = tsInstance.DiagnosticCategory.Error,
 ): ts.Diagnostic {
   return { file, start: pos, length, messageText: `spanweave: ${message}`, category, code, source: 'spanweave' };
+}
+
+/**
+ * ts-patch keeps a program's plugin diagnostics in one list and appends the whole list to the
+ * result of every `program.emit` of that program. The incremental builder (watch, `incremental`,
+ * `--build`) emits one file per call and keeps each call's diagnostics as that file's, replaying
+ * them (across builds, through .tsbuildinfo) until that file is emitted again: a bad tag's error
+ * was also recorded for every file emitted after its own, and outlived the fix of the tag.
+ * ts-patch creates the transformer anew for each emit call, after the previous call's result took
+ * the list, so the spanweave diagnostics still in it were delivered: take them out.
+ */
+export function dropDelivered(diagnostics: readonly ts.Diagnostic[], removeDiagnostic: (index: number) => unknown): void {
+  for (let index = diagnostics.length - 1; index >= 0; index--) if (diagnostics[index]!.source === 'spanweave') removeDiagnostic(index);
 }
 
 /** Where diagnostics go when no ts-patch host collects them: standard error, formatted like tsc's. */

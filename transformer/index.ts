@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
-import { createDiagnostic, printDiagnostic, type Report } from './diagnostics.js';
+import { trackBuild } from './build-stamp.js';
+import { createDiagnostic, dropDelivered, printDiagnostic, type Report } from './diagnostics.js';
 import { addRuntimeImports, RUNTIME_MODULES, type RuntimeModule } from './runtime-import.js';
 import { globalNames } from './scope.js';
 import { findTags } from './tags/comments.js';
@@ -23,6 +24,9 @@ export interface SpanweaveOptions {
 export interface TransformerExtras {
   readonly ts: typeof ts;
   readonly addDiagnostic?: (diagnostic: ts.Diagnostic) => unknown;
+  /** The program's plugin diagnostics ts-patch holds, and how to take one out. */
+  readonly diagnostics?: readonly ts.Diagnostic[];
+  readonly removeDiagnostic?: (index: number) => unknown;
 }
 
 /**
@@ -36,21 +40,24 @@ export interface TransformerExtras {
 export default function spanweave(program?: ts.Program, options: SpanweaveOptions = {}, extras?: TransformerExtras): ts.TransformerFactory<ts.SourceFile> {
   const tsInstance = extras?.ts ?? (require('typescript') as typeof ts);
   assertSupported(tsInstance);
+  if (extras?.diagnostics && extras.removeDiagnostic) dropDelivered(extras.diagnostics, extras.removeDiagnostic);
   const reported = new Set<string>();
   const deliver = extras?.addDiagnostic ?? options.onDiagnostic ?? ((diagnostic: ts.Diagnostic) => printDiagnostic(tsInstance, diagnostic));
   const configFile = program?.getCompilerOptions().configFilePath;
   const base = typeof configFile === 'string' ? dirname(configFile) : process.cwd();
+  const emitted = program && trackBuild(tsInstance, program, options, deliver);
   const tracesAll = options.traceAll?.length ? globMatcher(options.traceAll.map((pattern) => resolve(base, pattern))) : () => false;
 
   return (transformation) => (file) => {
     if (file.isDeclarationFile) return file;
+    emitted?.(file);
     const tags = findTags(tsInstance, file);
     const traceAll = tracesAll(file.fileName);
     if (!traceAll && tags.comments.size === 0 && tags.outsideJsDoc.length === 0) return file;
 
     const report: Report = (pos, length, message, code, category) => {
       const key = `${file.fileName}:${pos}:${code}:${message}`;
-      if (reported.has(key)) return; // a watch rebuild or a second emit of the same file
+      if (reported.has(key)) return; // the same file emitted again through this transformer
       reported.add(key);
       deliver(createDiagnostic(tsInstance, file, pos, length, message, code, category));
     };
