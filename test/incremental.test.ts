@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { spanweave, typescript } from './helpers/compile.js';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
 const tspc = join(repoRoot, 'node_modules/ts-patch/bin/tspc.js');
@@ -181,5 +182,20 @@ describe.concurrent('builds that emit only what changed', () => {
     editCart();
     const otherOptions = await compile(tspc, dir, ['--build', '.']);
     expect(errors(otherOptions.output)).toEqual([`${STALE}\`tspc --build tsconfig.json --force\`.`]);
+  });
+
+  it('program.emit outside ts-patch (ts-loader, ts-jest) over an incremental project neither stamps nor reports a stale build', async () => {
+    const dir = copyFixture('api');
+    expect(await compile(tsc, dir, ['-p', '.'])).toEqual({ output: '', exitCode: 0 });
+    const { config } = typescript.readConfigFile(join(dir, 'tsconfig.json'), typescript.sys.readFile);
+    const parsed = typescript.parseJsonConfigFileContent(config, typescript.sys, dir, undefined, join(dir, 'tsconfig.json'));
+    const program = typescript.createProgram(parsed.fileNames, parsed.options);
+    // In memory, as ts-loader does: the outputs tsc's .tsbuildinfo describes stay tsc's.
+    const written = new Map<string, string>();
+    const diagnostics: unknown[] = [];
+    program.emit(undefined, (name, text) => written.set(name, text), undefined, false, { before: [spanweave(program, { onDiagnostic: (d: unknown) => diagnostics.push(d) })] });
+    expect(diagnostics).toEqual([]);
+    expect(written.get(join(dir, 'out/cart.js'))).toContain('spanweave/runtime');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.spanweave'))).toEqual([]);
   });
 });

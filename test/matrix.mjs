@@ -14,13 +14,14 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(repo, '.tmp/matrix');
 const fixture = join(repo, 'fixtures/toolchains');
 
-const OTEL = { '@opentelemetry/api': '~1.9.1', '@opentelemetry/sdk-trace-base': '^2.12.1', '@opentelemetry/context-async-hooks': '^2.12.0' };
+// The SDK that collect.cjs runs the fixture under, and esbuild for the adapter check.
+const COMMON = { '@opentelemetry/api': '~1.9.1', '@opentelemetry/sdk-trace-base': '^2.12.1', '@opentelemetry/context-async-hooks': '^2.12.0', esbuild: '^0.28.0' };
 const LEGS = {
   'ts5.0': { typescript: '~5.0.0', tsPatch: '^3.3.0' },
   'ts5.9': { typescript: '~5.9.0', tsPatch: '^3.3.0' },
   'ts6.0': { typescript: '~6.0.0', tsPatch: '^4.0.1', node22: true }, // ts-patch 4 requires Node >=22.15
   // TypeScript 7 with TypeScript 6 beside it, as the README tells its users; esbuild emits.
-  ts7: { typescript: '^7.0.0', native: true, extra: { '@typescript/typescript6': '^6.0.0', esbuild: '^0.28.0' } },
+  ts7: { typescript: '^7.0.0', native: true, extra: { '@typescript/typescript6': '^6.0.0' } },
 };
 
 const EXPECTED = {
@@ -67,7 +68,7 @@ process.exitCode = failed > 0 ? 1 : 0;
 function runLeg(leg, report) {
   const spec = LEGS[leg];
   const dir = join(work, leg);
-  install(dir, { spanweave: `file:../${tarball}`, typescript: spec.typescript, ...(spec.tsPatch && { 'ts-patch': spec.tsPatch }), ...OTEL, ...spec.extra });
+  install(dir, { spanweave: `file:../${tarball}`, typescript: spec.typescript, ...(spec.tsPatch && { 'ts-patch': spec.tsPatch }), ...COMMON, ...spec.extra });
   const node = spec.node22 ? (node22 ??= installNode22()) : process.execPath;
   const versions = [`typescript ${version(dir, 'typescript')}`, spec.tsPatch && `ts-patch ${version(dir, 'ts-patch')}`, `node ${run(node, ['--version'], dir).trim()}`];
   report.label = `${leg} (${versions.filter(Boolean).join(', ')})`;
@@ -104,7 +105,18 @@ function checkTransformed(dir, node, report) {
     // The traced throw must point where the untraced one does: the source map of the rewritten code holds.
     check(report, isDeepStrictEqual(location(stackLine), where), `${outDir}: thrownAt ${stackLine}, expected ${where.file}:${where.line}:${where.column}`);
   }
-  report.summary = `tspc and program.emit: ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}; tsc: untraced, same .d.ts`;
+  checkEsbuildAdapter(dir, node, report);
+  report.summary = `tspc, program.emit and spanweave/esbuild: ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}; tsc: untraced, same .d.ts`;
+}
+
+/** The adapters' shared path (transpileModule with the leg's TypeScript), through the esbuild plugin. */
+function checkEsbuildAdapter(dir, node, report) {
+  const bundle = "require('esbuild').build({ entryPoints: ['src/shop.ts'], outfile: 'out-esbuild/shop.js', bundle: true, platform: 'node', packages: 'external', sourcemap: true, plugins: [require('spanweave/esbuild').spanweave()] })";
+  const bundled = exec(node, ['-e', bundle], dir);
+  check(report, bundled.status === 0, `esbuild with spanweave/esbuild exited ${bundled.status}:\n${bundled.output}`);
+  const { thrownAt, ...traced } = collect(node, dir, 'out-esbuild');
+  check(report, isDeepStrictEqual(traced, EXPECTED), `out-esbuild: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
+  check(report, location(thrownAt).line === throwLine, `out-esbuild: thrownAt ${thrownAt}, expected src/shop.ts:${throwLine}`);
 }
 
 /** TypeScript 7 (native): its package gives JavaScript only `version`, so the transformer must refuse it by name. */
@@ -116,13 +128,8 @@ function checkNative(dir, node, report) {
   const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', report);
   check(report, tsc.js.includes('function fail(') && !tsc.js.includes('spanweave/runtime'), `tsc 7: expected shop.js untraced, got:\n${tsc.js}`);
   // The esbuild adapter finds @typescript/typescript6 beside TypeScript 7 and traces as tspc does.
-  const bundle = "require('esbuild').build({ entryPoints: ['src/shop.ts'], outfile: 'out-esbuild/shop.js', bundle: true, platform: 'node', packages: 'external', sourcemap: true, plugins: [require('spanweave/esbuild').spanweave()] })";
-  const bundled = exec(node, ['-e', bundle], dir);
-  check(report, bundled.status === 0, `esbuild with spanweave/esbuild exited ${bundled.status}:\n${bundled.output}`);
-  const { thrownAt, ...traced } = collect(node, dir, 'out-esbuild');
-  check(report, isDeepStrictEqual(traced, EXPECTED), `out-esbuild: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
-  check(report, location(thrownAt).line === throwLine, `out-esbuild: thrownAt ${thrownAt}, expected src/shop.ts:${throwLine}`);
-  report.summary = `transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins; esbuild + TypeScript 6 beside it: ${EXPECTED.spans.length} spans, thrownAt shop.ts:${throwLine}`;
+  checkEsbuildAdapter(dir, node, report);
+  report.summary = `transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins; spanweave/esbuild with TypeScript 6 beside it: ${EXPECTED.spans.length} spans, thrownAt shop.ts:${throwLine}`;
 }
 
 function check(report, ok, problem) {

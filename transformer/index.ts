@@ -45,7 +45,9 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
   const deliver = extras?.addDiagnostic ?? options.onDiagnostic ?? ((diagnostic: ts.Diagnostic) => printDiagnostic(tsInstance, diagnostic));
   const configFile = program?.getCompilerOptions().configFilePath;
   const base = typeof configFile === 'string' ? dirname(configFile) : process.cwd();
-  const emitted = program && trackBuild(tsInstance, program, options, deliver);
+  // Only a ts-patch build (tspc) writes the outputs that tsc's .tsbuildinfo describes; ts-loader,
+  // ts-jest and other API callers emit elsewhere and must not stamp them.
+  const emitted = program && extras?.addDiagnostic && trackBuild(tsInstance, program, options, deliver);
   const tracesAll = options.traceAll?.length ? globMatcher(options.traceAll.map((pattern) => resolve(base, pattern))) : () => false;
 
   return (transformation) => (file) => {
