@@ -106,7 +106,22 @@ function checkTransformed(dir, node, report) {
     check(report, isDeepStrictEqual(location(stackLine), where), `${outDir}: thrownAt ${stackLine}, expected ${where.file}:${where.line}:${where.column}`);
   }
   checkEsbuildAdapter(dir, node, report);
-  report.summary = `tspc, program.emit and spanweave/esbuild: ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}; tsc: untraced, same .d.ts`;
+  checkStaleBuild(dir, node, report);
+  report.summary = `tspc, program.emit and spanweave/esbuild: ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}; tsc: untraced, same .d.ts; stale incremental build: TS95006, then --build --force traces`;
+}
+
+/** The stale-build check (transformer/build-stamp.ts) runs on compiler APIs each version must have. Edits the copy of src/shop.ts: run last. */
+function checkStaleBuild(dir, node, report) {
+  const config = { extends: './tsconfig.json', compilerOptions: { incremental: true, outDir: 'out-incremental', tsBuildInfoFile: 'out-incremental/build.tsbuildinfo' } };
+  writeFileSync(join(dir, 'tsconfig.incremental.json'), JSON.stringify(config));
+  const plain = exec(node, [bin(dir, 'typescript', 'tsc'), '-p', 'tsconfig.incremental.json'], dir);
+  check(report, plain.status === 0, `incremental tsc exited ${plain.status}:\n${plain.output}`);
+  writeFileSync(join(dir, 'src/shop.ts'), `${read(dir, 'src/shop.ts')}// edited\n`);
+  const tspc = bin(dir, 'ts-patch', 'tspc');
+  const stale = exec(node, [tspc, '-p', 'tsconfig.incremental.json', '--pretty', 'false'], dir);
+  check(report, stale.status !== 0 && stale.output.includes('error TS95006'), `tspc over tsc's incremental build: expected error TS95006, got ${stale.status}:\n${stale.output}`);
+  const forced = exec(node, [tspc, '--build', 'tsconfig.incremental.json', '--force'], dir);
+  check(report, forced.status === 0 && read(dir, 'out-incremental/shop.js').includes('spanweave/runtime'), `tspc --build --force exited ${forced.status}:\n${forced.output}`);
 }
 
 /** The adapters' shared path (transpileModule with the leg's TypeScript), through the esbuild plugin. */
