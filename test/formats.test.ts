@@ -63,10 +63,17 @@ let plain: string;
 let builds: Record<'traced' | 'plain', { output: string; exitCode: number }>;
 let runs: Runs;
 
-/** A copy of the fixture to build in (under the repo, so that `spanweave/runtime` resolves). */
+/** The other names of src/commonjs/shop.ts: the same source as ES module, and in a `type: module` package. */
+const COPIES = ['src/commonjs/shop.mts', 'src/module/shop.ts', 'src/module/shop.cts'];
+
+/**
+ * A copy of the fixture to build in (under the repo, so that `spanweave/runtime` resolves), with
+ * the one source also under each name that makes it another format.
+ */
 function copyOfFixture(label: string): string {
   const dir = freshDir(label);
   cpSync(fixture, dir, { recursive: true, filter: (path) => basename(path) !== 'out' });
+  for (const copy of COPIES) copyFileSync(join(fixture, 'src/commonjs/shop.ts'), join(dir, copy));
   return dir;
 }
 
@@ -104,13 +111,6 @@ describe('fixtures/formats', () => {
   it('tspc and tsc build every format without diagnostics', () => {
     expect(builds.traced).toEqual({ output: '', exitCode: 0 });
     expect(builds.plain).toEqual({ output: '', exitCode: 0 });
-  });
-
-  it('the .ts, .mts and .cts sources are copies of one file', () => {
-    const source = readFileSync(join(fixture, 'src/commonjs/shop.ts'), 'utf8');
-    for (const copy of ['src/commonjs/shop.mts', 'src/module/shop.ts', 'src/module/shop.cts']) {
-      expect(readFileSync(join(fixture, copy), 'utf8'), copy).toBe(source);
-    }
   });
 
   it('both builds run to the end with nothing on stderr', () => {
