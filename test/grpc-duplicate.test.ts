@@ -32,6 +32,17 @@ const twice = (method: string, children = ''): string =>
   [`grpc.${method} CLIENT`, `  ${method} CLIENT`, `    grpc.${method} SERVER`, `    ${method} SERVER`, ...(children ? [indent(children, 3)] : [])].join('\n');
 const once = (method: string, children = ''): string => [`${method} CLIENT`, `  ${method} SERVER`, ...(children ? [indent(children, 2)] : [])].join('\n');
 
+/** The trees of the helper's calls (20 unary, one of each stream, the three-service chain), each RPC drawn by `rpc`. */
+function callTrees(rpc: (method: string, children?: string) => string): Record<string, string> {
+  return {
+    unary: repeat(rpc('shop.Users/GetUser')),
+    'server streaming': rpc('shop.Users/ListUsers'),
+    'client streaming': rpc('shop.Orders/UploadItems'),
+    bidi: rpc('shop.Orders/Track'),
+    chain: rpc('shop.Gateway/PlaceOrder', [rpc('shop.Orders/Track'), rpc('shop.Orders/UploadItems'), rpc('shop.Users/GetUser'), 'summarize INTERNAL'].join('\n')),
+  };
+}
+
 function expectWarnedOnce(warnings: string[]): void {
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(/^\(node:\d+\) \[SPANWEAVE_DUPLICATE_GRPC\] Warning: spanweave: /);
@@ -45,13 +56,7 @@ beforeAll(() => {
 });
 
 describe('with @opentelemetry/instrumentation-grpc active', () => {
-  const expectedTrees = {
-    unary: repeat(twice('shop.Users/GetUser')),
-    'server streaming': twice('shop.Users/ListUsers'),
-    'client streaming': twice('shop.Orders/UploadItems'),
-    bidi: twice('shop.Orders/Track'),
-    chain: twice('shop.Gateway/PlaceOrder', [twice('shop.Orders/Track'), twice('shop.Orders/UploadItems'), twice('shop.Users/GetUser'), 'summarize INTERNAL'].join('\n')),
-  };
+  const expectedTrees = callTrees(twice);
 
   it('enabled before grpc-js is loaded: one warning for many calls of every type, and every tagged RPC has two spans a side', () => {
     const { trees, warnings } = run('before', 'both');
@@ -93,13 +98,7 @@ describe('with @opentelemetry/instrumentation-grpc active', () => {
 });
 
 describe('without it', () => {
-  const expectedTrees = {
-    unary: repeat(once('shop.Users/GetUser')),
-    'server streaming': once('shop.Users/ListUsers'),
-    'client streaming': once('shop.Orders/UploadItems'),
-    bidi: once('shop.Orders/Track'),
-    chain: once('shop.Gateway/PlaceOrder', [once('shop.Orders/Track'), once('shop.Orders/UploadItems'), once('shop.Users/GetUser'), 'summarize INTERNAL'].join('\n')),
-  };
+  const expectedTrees = callTrees(once);
 
   it('no warning, one span a side', () => {
     const { trees, warnings } = run('none', 'both');
