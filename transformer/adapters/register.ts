@@ -7,8 +7,9 @@ import { createSourceTransformer, inlineSourceMap, isUserSource } from './source
 /**
  * Node's in-thread module hooks (`module.registerHooks`, Node ≥ 22.15 / 23.5):
  * `node --import spanweave/register app.ts` (Node's type stripping loads the other files), or
- * `node --import tsx --import spanweave/register app.ts` (tsx does, registered first). A file with tags is compiled here, from its source, because
- * the comments are gone once type stripping or tsx has run; every other file goes on unseen.
+ * `node --import tsx --import spanweave/register app.ts` (tsx does, registered first). A file
+ * with tags is compiled here, from its source, because the comments are gone once type stripping
+ * or tsx has run; every other file goes on unseen.
  * Stack traces are mapped back to the TypeScript source (source maps are turned on).
  */
 interface LoadResult {
@@ -44,6 +45,7 @@ function compile(fileName: string, format: 'module' | 'commonjs'): string | unde
 registerHooks({
   load(url, context, nextLoad) {
     const fileName = url.startsWith('file:') ? fileURLToPath(url) : '';
+    if (!isUserSource(fileName)) return nextLoad(url, context);
     const format = moduleFormat(fileName, context.format);
     const source = compile(fileName, format);
     return source === undefined ? nextLoad(url, context) : { format, source, shortCircuit: true };
