@@ -66,7 +66,8 @@ function seconds(args, cwd) {
 
 export function runBuild({ smoke = false, reps = 3 } = {}) {
   const shape = smoke ? { files: 10, functionsPerFile: 20 } : { files: 500, functionsPerFile: 20 };
-  const projects = { 'tagged (10% of functions)': 10, 'no tags': 0 };
+  // The smoke run (CI) builds one project: it checks that the benchmark runs, not what it measures.
+  const projects = smoke ? { 'tagged (10% of functions)': 10 } : { 'tagged (10% of functions)': 10, 'no tags': 0 };
   const compilers = {
     tsc: [TSC, '-p', 'tsconfig.plain.json'],
     'tspc, no plugin': [TSPC, '-p', 'tsconfig.plain.json'],

@@ -11,6 +11,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spanweave, typescript } from './helpers/compile.js';
+import { runAsync } from './helpers/load-child.js';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
 const tspc = join(repoRoot, 'node_modules/ts-patch/bin/tspc.js');
@@ -25,17 +26,11 @@ interface Run {
 /** Runs a compiler in `dir` (plain output, paths relative to it); resolves when it exits. */
 async function compile(bin: string, dir: string, args: readonly string[]): Promise<Run> {
   for (let attempt = 1; ; attempt++) {
-    const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args, '--pretty', 'false'], { cwd: dir });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ output, exitCode: code ?? -1 }));
-    });
+    const run = await runAsync(process.execPath, [bin, ...args, '--pretty', 'false'], { cwd: dir });
+    const output = run.stdout + run.stderr;
     // tspc reads its cached patched compiler under a file lock it gives up on after 2 s: a race
     // between processes starting together on a busy machine, unrelated to what is tested.
-    if (!run.output.includes('Could not acquire lock') || attempt === 3) return run;
+    if (!output.includes('Could not acquire lock') || attempt === 3) return { output, exitCode: run.status ?? -1 };
   }
 }
 

@@ -5,15 +5,14 @@
  * of the tspc build. Each tool's own build without spanweave is checked to have no spans, so the
  * comparison cannot pass by accident. Also: what the adapters leave alone, and their diagnostics.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type * as ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
 import { compileWithTspc } from './helpers/compile.js';
+import { runAsync, type NodeRun } from './helpers/load-child.js';
 import { node22 } from './helpers/node22.js';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
@@ -24,38 +23,26 @@ const shopSource = join(fixture, 'src/shop.ts');
 const throwLine = readFileSync(shopSource, 'utf8').split('\n').findIndex((line) => line.trim() === 'throw new Error(reason);') + 1;
 const bin = (name: string): string => join(repoRoot, 'node_modules/.bin', name);
 
-interface Run {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly code: number;
-}
-
-async function run(command: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, { cwd: fixture, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 24 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? String(error), code: typeof failed.code === 'number' ? failed.code : 1 };
-  }
-}
+/** Runs a command in the fixture's folder. */
+const run = (command: string, args: readonly string[], env: Record<string, string> = {}): Promise<NodeRun> =>
+  runAsync(command, args, { cwd: fixture, env: { ...process.env, ...env } });
 
 /** The report a run printed (or wrote to `file`), with the throw's position as `file:line:column`. */
-function reportOf(result: Run, file?: string): Report {
+function reportOf(result: NodeRun, file?: string): Report {
   const text = file === undefined ? result.stdout.split('\n').find((line) => line.startsWith('{"result"')) : readFileSync(file, 'utf8');
-  if (text === undefined) throw new Error(`no report (exit ${result.code})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+  if (text === undefined) throw new Error(`no report (exit ${result.status})\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
   const report = JSON.parse(text) as Report;
   const position = /([\w.-]+\.ts):(\d+):(\d+)\)?$/.exec(report.thrownAt);
   return { ...report, thrownAt: position ? position.slice(1).join(':') : report.thrownAt };
 }
 
 /** Runs a bundle of the fixture under the SDK, with source maps as a user runs it. */
-const runBundle = (outDir: string): Promise<Run> => run(process.execPath, ['--enable-source-maps', collect, join(outDir, 'shop.js')]);
+const runBundle = (outDir: string): Promise<NodeRun> => run(process.execPath, ['--enable-source-maps', collect, join(outDir, 'shop.js')]);
 
 async function bundled(tool: 'esbuild' | 'vite' | 'webpack' | 'webpack-transpile-only'): Promise<Report> {
   const outDir = freshDir(tool);
   const build = await run(process.execPath, [join(fixture, 'tools/build.mjs'), tool, outDir]);
-  if (build.code !== 0) throw new Error(`${tool} build failed:\n${build.stderr}`);
+  if (build.status !== 0) throw new Error(`${tool} build failed:\n${build.stderr}`);
   return reportOf(await runBundle(outDir));
 }
 
@@ -124,7 +111,7 @@ describe('every build tool traces the fixture as tspc does', () => {
     const stripped = reportOf(await run(node, ['--experimental-transform-types', collect, shopSource]));
     const tsx = reportOf(await run(node, ['--import', 'tsx', collect, shopSource]));
     const outDir = freshDir('esbuild-plain');
-    await promisify(execFile)(bin('esbuild'), [shopSource, '--bundle', '--platform=node', '--packages=external', `--outfile=${join(outDir, 'shop.js')}`]);
+    expect((await run(bin('esbuild'), [shopSource, '--bundle', '--platform=node', '--packages=external', `--outfile=${join(outDir, 'shop.js')}`])).status).toBe(0);
     const plain = reportOf(await runBundle(outDir));
     for (const report of [stripped, tsx, plain]) {
       expect(report.result).toBe('paid 7');
@@ -196,7 +183,7 @@ describe('a malformed tag is a diagnostic with file, line and fix hint in every 
 
   it('spanweave/register refuses to load the file', async () => {
     const result = await run(node22(), ['--import', 'spanweave/register', join(dir, 'bad.ts')]);
-    expect(result.code).not.toBe(0);
+    expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/SyntaxError: .*bad\.ts\(1,\d+\): error TS95001: spanweave: .*Did you mean 'grpc\.server'/);
   });
 

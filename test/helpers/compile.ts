@@ -1,8 +1,9 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import type * as ts from 'typescript';
+import { runAsync } from './load-child.js';
 import { freshDir, repoRoot } from './paths.js';
 
 const require = createRequire(import.meta.url);
@@ -47,12 +48,9 @@ function runCompiler(bin: string, project: string, label: string, args: readonly
  * Builds every project a solution tsconfig references (`-b`) in one compiler process, each into
  * the outDir its own tsconfig names. Asynchronous, so that a tspc and a tsc build run side by side.
  */
-export function buildSolution(compiler: 'tspc' | 'tsc', solution: string): Promise<{ output: string; exitCode: number }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [compiler === 'tspc' ? tspc : tsc, '-b', solution, '--pretty', 'false'], (error, stdout, stderr) => {
-      resolve({ output: stdout + stderr, exitCode: error === null ? 0 : typeof error.code === 'number' ? error.code : -1 });
-    });
-  });
+export async function buildSolution(compiler: 'tspc' | 'tsc', solution: string): Promise<{ output: string; exitCode: number }> {
+  const run = await runAsync(process.execPath, [compiler === 'tspc' ? tspc : tsc, '-b', solution, '--pretty', 'false']);
+  return { output: run.stdout + run.stderr, exitCode: run.status ?? -1 };
 }
 
 function parseProject(project: string): ts.ParsedCommandLine {

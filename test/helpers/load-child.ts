@@ -21,14 +21,17 @@ export function runNode(args: readonly string[]): NodeRun {
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
-/** runNode without blocking, for child processes that run side by side. */
-export function runNodeAsync(args: readonly string[]): Promise<NodeRun> {
+/** Runs a command without blocking, for child processes that run side by side; never rejects. */
+export function runAsync(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<NodeRun> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, args, { cwd: repoRoot }, (_error, stdout, stderr) => {
+    const child = execFile(command, args, { cwd: repoRoot, maxBuffer: 1 << 26, ...options, encoding: 'utf8' }, (_error, stdout, stderr) => {
       resolve({ stdout, stderr, status: child.exitCode });
     });
   });
 }
+
+/** runNode without blocking. */
+export const runNodeAsync = (args: readonly string[]): Promise<NodeRun> => runAsync(process.execPath, args);
 
 /** The value under `key` of the one stdout line that is a JSON object with that key. */
 export function reported<T>(run: NodeRun, key: string): T {
