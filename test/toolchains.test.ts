@@ -7,7 +7,7 @@
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type * as ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
@@ -46,10 +46,10 @@ async function bundled(tool: 'esbuild' | 'vite' | 'webpack' | 'webpack-transpile
   return reportOf(await runBundle(outDir));
 }
 
-async function testRunner(tool: 'vitest' | 'jest'): Promise<Report> {
+async function testRunner(tool: 'vitest' | 'jest', config: string): Promise<Report> {
   const file = join(freshDir(tool), 'report.json');
-  const config = tool === 'vitest' ? 'tools/vitest.config.mjs' : 'tools/jest.config.cjs';
-  return reportOf(await run(bin(tool), tool === 'vitest' ? ['run', '--config', config] : ['--config', config], { SPANWEAVE_REPORT: file }), file);
+  // Jest's cache is keyed on spanweave's version, not its code: a test of this build must not read it.
+  return reportOf(await run(bin(tool), tool === 'vitest' ? ['run', '--config', config] : ['--config', config, '--no-cache'], { SPANWEAVE_REPORT: file }), file);
 }
 
 /** The fixture as an ES module (package.json `type: module`), imported by an ESM entry. */
@@ -61,7 +61,7 @@ function esmCopy(): string {
   return join(dir, 'main.mjs');
 }
 
-const TOOLS = ['esbuild', 'vite build', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)'] as const;
+const TOOLS = ['esbuild', 'vite build', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'jest + ts-jest (isolatedModules)', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)', 'tsx CLI + spanweave/register'] as const;
 type Tool = (typeof TOOLS)[number];
 
 let reference: Report;
@@ -79,14 +79,16 @@ beforeAll(async () => {
     'vite build': () => bundled('vite'),
     'webpack + ts-loader': () => bundled('webpack'),
     'webpack + ts-loader (transpileOnly)': () => bundled('webpack-transpile-only'),
-    vitest: () => testRunner('vitest'),
-    'jest + ts-jest': () => testRunner('jest'),
+    vitest: () => testRunner('vitest', 'tools/vitest.config.mjs'),
+    'jest + ts-jest': () => testRunner('jest', 'tools/jest.config.cjs'),
+    'jest + ts-jest (isolatedModules)': () => testRunner('jest', 'tools/jest.isolated.config.cjs'),
     'ts-node': async () => reportOf(await run(process.execPath, ['-r', 'spanweave/ts-node', collect, shopSource])),
     'ts-node (transpileOnly)': async () => reportOf(await run(process.execPath, ['-r', 'spanweave/ts-node', collect, shopSource], { TS_NODE_TRANSPILE_ONLY: 'true' })),
     'node --import spanweave/register': register(collect, shopSource),
     'node --import spanweave/register (ESM)': register(esmCopy()),
     'tsx + spanweave/register': tsx(collect, shopSource),
     'tsx + spanweave/register (ESM)': tsx(esmCopy()),
+    'tsx CLI + spanweave/register': async () => reportOf(await run(bin('tsx'), ['--import', 'spanweave/register', collect, shopSource], { PATH: `${dirname(node)}${delimiter}${process.env.PATH}` })),
   };
   const results = await Promise.all(TOOLS.map((tool) => tools[tool]()));
   reports = Object.fromEntries(TOOLS.map((tool, i) => [tool, results[i]!])) as Record<Tool, Report>;
