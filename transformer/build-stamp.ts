@@ -15,8 +15,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type * as ts from 'typescript';
 import { DiagnosticCode } from './diagnostics.js';
+import { version } from './version.js';
 
-const version = (require('../../package.json') as { version: string }).version;
 
 interface BuildState {
   checked: boolean;

@@ -7,7 +7,7 @@ import spanweave, { type SpanweaveOptions } from '../index.js';
  * and `version`.
  */
 export const name = 'spanweave';
-export const version: string = (require('spanweave/package.json') as { version: string }).version;
+export { version } from '../version.js';
 
 /** What ts-jest hands an AST transformer: its compiler, with the program when it type-checks. */
 interface TsJestCompiler {
