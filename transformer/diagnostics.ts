@@ -43,12 +43,12 @@ export function dropDelivered(diagnostics: readonly ts.Diagnostic[], removeDiagn
   for (let index = diagnostics.length - 1; index >= 0; index--) if (diagnostics[index]!.source === 'spanweave') removeDiagnostic(index);
 }
 
+/** Diagnostics as `tsc` prints them (paths relative to `directory`), one per line. */
+export function formatDiagnostics(tsInstance: typeof ts, diagnostics: readonly ts.Diagnostic[], directory = process.cwd()): string {
+  return tsInstance.formatDiagnostics(diagnostics, { getCanonicalFileName: (fileName) => fileName, getCurrentDirectory: () => directory, getNewLine: () => '\n' });
+}
+
 /** Where diagnostics go when no ts-patch host collects them: standard error, formatted like tsc's. */
 export function printDiagnostic(tsInstance: typeof ts, diagnostic: ts.Diagnostic): void {
-  const host: ts.FormatDiagnosticsHost = {
-    getCanonicalFileName: (fileName) => fileName,
-    getCurrentDirectory: () => process.cwd(),
-    getNewLine: () => '\n',
-  };
-  process.stderr.write(tsInstance.formatDiagnostic(diagnostic, host));
+  process.stderr.write(formatDiagnostics(tsInstance, [diagnostic]));
 }

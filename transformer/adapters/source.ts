@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
+import { formatDiagnostics } from '../diagnostics.js';
 import spanweave, { assertSupported, type SpanweaveOptions } from '../index.js';
 import { globMatcher } from '../utils/glob.js';
 
@@ -56,7 +57,6 @@ export function createSourceTransformer(options: AdapterOptions = {}, root = pro
   const project = readProject(options, root);
   const { ts: tsInstance, plugin } = project;
   const listedInTraceAll = plugin.traceAll?.length ? globMatcher(plugin.traceAll) : () => false;
-  const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
 
   return (fileName, code, destination) => {
     // The transformer's own first check (tags/comments.ts): no mention of the word, no tag.
@@ -87,7 +87,7 @@ export function createSourceTransformer(options: AdapterOptions = {}, root = pro
       code: output.outputText.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'),
       map,
       diagnostics,
-      message: tsInstance.formatDiagnostics(diagnostics, host),
+      message: formatDiagnostics(tsInstance, diagnostics, root),
       hasErrors: diagnostics.some((d) => d.category === tsInstance.DiagnosticCategory.Error),
     };
   };
