@@ -12,7 +12,7 @@ export type TracedFunction =
 
 /** The runtime entry point for each function kind, and the gRPC ones. */
 const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
-const RUNTIME_ENTRY_POINTS: readonly string[] = [...Object.values(ENTRY), 'serve', 'client', 'call', 'fetch', 'request'];
+const RUNTIME_ENTRY_POINTS: readonly string[] = [...Object.values(ENTRY), 'serve', 'serveStream', 'client', 'create', 'call', 'fetch', 'request'];
 
 export interface WrapRequest {
   readonly runtime: ts.Identifier;
@@ -45,11 +45,7 @@ export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn
 
   let call: ts.Expression;
   if (isGenerator) {
-    const inner = factory.createFunctionExpression(asyncModifier, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body as ts.Block);
-    const iterator = factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'apply'), undefined, [
-      factory.createThis(),
-      factory.createIdentifier('arguments'),
-    ]);
+    const iterator = innerGenerator(tsInstance, body as ts.Block, isAsync);
     call = factory.createYieldExpression(factory.createToken(SyntaxKind.AsteriskToken), runtimeCall(tsInstance, request, isAsync ? ENTRY.asyncGenerator : ENTRY.generator, iterator));
   } else {
     const inner = factory.createArrowFunction(asyncModifier, undefined, [], undefined, factory.createToken(SyntaxKind.EqualsGreaterThanToken), body);
@@ -57,6 +53,13 @@ export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn
     call = isAsync ? factory.createAwaitExpression(traced) : traced;
   }
   return returning(tsInstance, fn, call);
+}
+
+/** `(function* () { body }).apply(this, arguments)`: a generator body run with the outer `this` and `arguments`. */
+function innerGenerator(tsInstance: typeof ts, body: ts.Block, isAsync: boolean): ts.CallExpression {
+  const { factory, SyntaxKind } = tsInstance;
+  const inner = factory.createFunctionExpression(isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body);
+  return factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'apply'), undefined, [factory.createThis(), factory.createIdentifier('arguments')]);
 }
 
 /** `fn` with a body that returns `expression`, mapped in source maps to the original body. */
@@ -89,21 +92,37 @@ export interface HandlerRequest extends Omit<WrapRequest, 'spanName'> {
 }
 
 /**
- * A gRPC server handler `(call, callback?)`: the body moves into an arrow that takes the
- * callback under the same name, so the body calls the runtime's wrapped callback:
+ * A gRPC server handler of any stack: the runtime tells the stack apart by the handler's
+ * arguments (`arguments` where the function has them, else the arrow's parameters). The body
+ * moves into an arrow that takes the second parameter under its own name, so that a grpc-js
+ * body calls the runtime's wrapped callback; an async generator (Connect or nice-grpc streaming)
+ * is driven through the runtime:
  *
- *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", call, callback, (callback) => { body }) }
+ *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", arguments, (callback) => { body }) }
+ *   async *count(req, ctx) { body }    ->  async *count(req, ctx) { return yield* rt.serveStream("Svc.count", arguments, (async function* () { body }).apply(this, arguments)) }
  *
  * Returns why the handler's shape does not allow that, if so.
  */
 export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
-  if (fn.asteriskToken) return 'A gRPC handler cannot be a generator. Write it as a function taking (call, callback) or (call).';
-  const call = parameterValue(tsInstance, fn, 0);
-  if (call === undefined) return 'A gRPC handler written as an arrow needs its first parameter, the call, as a plain name: (call, callback) => ...';
-  const callbackParameter = fn.parameters[1];
-  if (callbackParameter && !tsInstance.isIdentifier(callbackParameter.name)) return "A gRPC handler's second parameter is the callback and must be a plain name.";
-  const callback = callbackParameter && (callbackParameter.name as ts.Identifier).text;
-  return wrapHandler(tsInstance, fn, request, [call, callback === undefined ? undefinedValue(tsInstance) : tsInstance.factory.createIdentifier(callback)], callback);
+  const { factory } = tsInstance;
+  const isAsync = hasModifier(tsInstance, fn, tsInstance.SyntaxKind.AsyncKeyword);
+  if (fn.asteriskToken && !isAsync) return 'A gRPC handler cannot be a synchronous generator. Write a streaming handler as an `async *` generator (Connect, nice-grpc) or as a function taking the call (grpc-js).';
+  let args: ts.Expression;
+  if (tsInstance.isArrowFunction(fn)) {
+    const values = fn.parameters.map((_, index) => parameterValue(tsInstance, fn, index));
+    if (values.some((value) => value === undefined)) return 'A gRPC handler written as an arrow needs plain parameter names, (call, callback) => ... or (request, context) => ..., so that the runtime can see the call.';
+    args = factory.createArrayLiteralExpression(values as ts.Expression[]);
+  } else {
+    args = factory.createIdentifier('arguments');
+  }
+  const options = [request.attributes ?? undefinedValue(tsInstance), request.options ?? undefinedValue(tsInstance)];
+  const name = factory.createStringLiteral(request.spanName ?? '');
+  if (fn.asteriskToken) {
+    const generator = innerGenerator(tsInstance, fn.body as ts.Block, true);
+    return returning(tsInstance, fn, factory.createYieldExpression(factory.createToken(tsInstance.SyntaxKind.AsteriskToken), callRuntime(tsInstance, request.runtime, 'serveStream', [name, args, generator, ...options])));
+  }
+  const second = fn.parameters[1];
+  return wrapHandler(tsInstance, fn, request, [args], second && tsInstance.isIdentifier(second.name) ? second.name.text : undefined);
 }
 
 /**

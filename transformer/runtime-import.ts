@@ -3,7 +3,11 @@ import type * as ts from 'typescript';
 /** The runtime modules generated code calls, and the base of each one's local name. */
 export const RUNTIME_MODULES = {
   core: { specifier: 'spanweave/runtime', localName: 'spanweave' },
+  rpc: { specifier: 'spanweave/runtime/rpc', localName: 'spanweave_rpc' },
   grpc: { specifier: 'spanweave/runtime/grpc', localName: 'spanweave_grpc' },
+  connect: { specifier: 'spanweave/runtime/connect', localName: 'spanweave_connect' },
+  'nice-grpc': { specifier: 'spanweave/runtime/nice-grpc', localName: 'spanweave_nice_grpc' },
+  nestjs: { specifier: 'spanweave/runtime/nestjs', localName: 'spanweave_nestjs' },
   http: { specifier: 'spanweave/runtime/http', localName: 'spanweave_http' },
 } as const;
 

@@ -232,7 +232,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       return visited;
     }
     if (tag.kind === 'grpc.server') {
-      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('grpc'), spanName, attributes, options: optionsOf(tag) }));
+      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('rpc'), spanName, attributes, options: optionsOf(tag) }));
     }
     const hop = hopOf(original, tag);
     if (hop === null) return visited;

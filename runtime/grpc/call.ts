@@ -3,10 +3,10 @@ import { Client as GrpcClient, Metadata } from '@grpc/grpc-js';
 import { context, diag } from '../api.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientRpc } from './client.js';
+import { grpcJsClientSpan } from './client.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
-import type { GrpcTagOptions } from './options.js';
-import { Status, statusOf } from './status.js';
+import type { GrpcTagOptions } from '../rpc/options.js';
+import { Status, statusOf } from '../rpc/status.js';
 
 /** What grpc-js's `makeClientConstructor` attaches to each generated client method. */
 interface GrpcMethod {
@@ -43,7 +43,7 @@ export function call(client: object, method: string, options: GrpcTagOptions | u
   if (given instanceof Metadata) callArgs[metadataIndex] = metadata;
   else callArgs.splice(metadataIndex, 0, metadata);
 
-  const rpc = sdkSafely(() => new ClientRpc(tracer, context.active(), fn.path, target(client), metadata, options));
+  const rpc = sdkSafely(() => grpcJsClientSpan(tracer, context.active(), fn.path, target(client), metadata, options));
   if (rpc === undefined) return fn.apply(client, args);
   let emitter: CallEmitter | undefined;
   const peer = (): string | undefined => emitter?.getPeer?.();

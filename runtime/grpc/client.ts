@@ -1,16 +1,13 @@
 import { Client as GrpcClient, InterceptingCall, type Interceptor, type Metadata, type StatusObject } from '@grpc/grpc-js';
-import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-import { context, diag, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
-import { bounded } from '../attributes.js';
-import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
-import { endSpan, sdkSafely } from '../span.js';
+import type { Context, Tracer } from '@opentelemetry/api';
+import { context, diag } from '../api.js';
+import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
+import { ClientSpan } from '../rpc/client-span.js';
+import type { GrpcTagOptions } from '../rpc/options.js';
+import { addressAttributes } from '../rpc/peer.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
-import { MessageEvents } from './messages.js';
-import { metadataAttributes, metadataSetter } from './metadata.js';
-import type { GrpcTagOptions } from './options.js';
-import { addressAttributes } from './peer.js';
-import { isError, oldRpcAttributes, statusName } from './status.js';
+import { grpcMetadataAttributes, metadataSetter } from './metadata.js';
 
 type ClientConstructor<C> = new (address: string, credentials: unknown, options?: Record<string, unknown>, ...rest: unknown[]) => C;
 
@@ -37,10 +34,10 @@ function clientInterceptor(address: string, options: GrpcTagOptions | undefined)
     if (tracer === undefined) return new InterceptingCall(next);
     checkDuplicateInstrumentation();
     const parent = context.active();
-    let rpc: ClientRpc | undefined;
+    let rpc: ClientSpan | undefined;
     const call: InterceptingCall = new InterceptingCall(next, {
       start(metadata, _listener, start) {
-        rpc = sdkSafely(() => new ClientRpc(tracer, parent, callOptions.method_definition.path, address, metadata, options));
+        rpc = sdkSafely(() => grpcJsClientSpan(tracer, parent, callOptions.method_definition.path, address, metadata, options));
         start(metadata, {
           onReceiveMessage(message, nextMessage) {
             rpc?.messages?.received();
@@ -61,35 +58,14 @@ function clientInterceptor(address: string, options: GrpcTagOptions | undefined)
   };
 }
 
-/** One client call's CLIENT span: started with its context injected into the metadata, ended once. */
-export class ClientRpc {
-  readonly messages: MessageEvents | undefined;
-  private readonly span: Span;
-  private ended = false;
-
-  constructor(tracer: Tracer, parent: Context, path: string, target: string | undefined, metadata: Metadata, options: GrpcTagOptions | undefined) {
-    const method = path.replace(/^\//, '');
-    const attributes: Attributes = { 'rpc.system.name': 'grpc', 'rpc.method': method, ...addressAttributes('server', target), ...metadataAttributes(metadata, options?.metadata, 'request') };
-    if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, oldRpcAttributes(method));
-    this.span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
-    this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
-    propagation.inject(trace.setSpan(parent, this.span), metadata, metadataSetter);
-  }
-
-  end(code: number, details: string | undefined, peer: string | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.messages) this.messages.ended = true;
-    const { span } = this;
-    span.setAttributes(addressAttributes('network.peer', peer));
-    span.setAttribute('rpc.status_code', statusName(code));
-    if (EMIT_OLD_RPC_CONVENTIONS) span.setAttribute('rpc.grpc.status_code', code);
-    if (isError(code, 'client')) {
-      span.setAttribute('error.type', statusName(code));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(details || statusName(code)) });
-    }
-    endSpan(span);
-  }
+/** A grpc-js call's CLIENT span, its context injected into the call's metadata. */
+export function grpcJsClientSpan(tracer: Tracer, parent: Context, path: string, target: string | undefined, metadata: Metadata, options: GrpcTagOptions | undefined): ClientSpan {
+  return new ClientSpan(
+    tracer,
+    parent,
+    { system: 'grpc', method: path.replace(/^\//, ''), attributes: { ...addressAttributes('server', target), ...grpcMetadataAttributes(metadata, options?.metadata, 'request') }, carrier: metadata, setter: metadataSetter },
+    options,
+  );
 }
 
 export type { StatusObject };

@@ -1,4 +1,3 @@
-import { Client, Server } from '@grpc/grpc-js';
 import { diag } from '../api.js';
 
 const MESSAGE =
@@ -15,11 +14,19 @@ let checked = false;
  * (an SDK is registered by then); only the first call looks. instrumentation-grpc wraps
  * `Server.prototype.register` and `Client.prototype.make*Request` with shimmer, which marks each
  * wrapper and puts the original back when the instrumentation is disabled. Prototypes, unlike
- * the module's exports, are the same objects under require and import.
+ * the module's exports, are the same objects under require and import. grpc-js is imported
+ * here, once, rather than at load: the server side of spanweave/runtime/rpc serves stacks
+ * without grpc-js too (Connect), and must load where it is not installed.
  */
 export function checkDuplicateInstrumentation(): void {
   if (checked) return;
   checked = true;
+  import('@grpc/grpc-js').then((grpc) => warnIfWrapped(grpc.Server ? grpc : (grpc as unknown as { default: GrpcJs }).default), () => undefined);
+}
+
+type GrpcJs = typeof import('@grpc/grpc-js');
+
+function warnIfWrapped({ Client, Server }: GrpcJs): void {
   if (!isWrapped(Server.prototype.register) && !isWrapped(Client.prototype.makeUnaryRequest)) return;
   // diag prints nothing unless the app set a logger; a process warning is printed by default.
   const node = globalThis.process;

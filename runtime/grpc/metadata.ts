@@ -1,6 +1,5 @@
 import type { TextMapGetter, TextMapSetter, Attributes } from '@opentelemetry/api';
-import { bounded } from '../attributes.js';
-import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
+import { metadataAttributes } from '../rpc/metadata.js';
 
 /** The part of grpc-js's `Metadata` the runtime uses; any object with these methods works. */
 export interface MetadataLike {
@@ -30,18 +29,7 @@ export const metadataSetter: TextMapSetter<unknown> = {
   },
 };
 
-/**
- * The metadata values of the keys a user allowed (`metadata=` on the tag), as
- * `rpc.request.metadata.<key>` string arrays. Nothing is captured unless listed.
- */
-export function metadataAttributes(carrier: unknown, keys: readonly string[] | undefined, direction: 'request' | 'response'): Attributes {
-  const attributes: Attributes = {};
-  if (keys === undefined || !isMetadata(carrier)) return attributes;
-  for (const key of keys) {
-    const values = carrier.get(key).map((value) => bounded(typeof value === 'string' ? value : Buffer.from(value).toString('base64')));
-    if (values.length === 0) continue;
-    attributes[`rpc.${direction}.metadata.${key}`] = values;
-    if (EMIT_OLD_RPC_CONVENTIONS) attributes[`rpc.grpc.${direction}.metadata.${key}`] = values;
-  }
-  return attributes;
+/** `metadata=` values from grpc-js metadata. */
+export function grpcMetadataAttributes(carrier: unknown, keys: readonly string[] | undefined, direction: 'request' | 'response'): Attributes {
+  return keys === undefined || !isMetadata(carrier) ? {} : metadataAttributes(keys, (key) => carrier.get(key), direction);
 }

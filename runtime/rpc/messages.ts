@@ -48,4 +48,31 @@ export class MessageEvents {
       });
     }
   }
+
+  /**
+   * Counts the messages a handler reads from a request stream given as an `AsyncIterable`
+   * (Connect, nice-grpc): this one object's iterator counts what it delivers.
+   */
+  observeIterable(requests: AsyncIterable<unknown>): void {
+    const events = this;
+    const iterate = requests[Symbol.asyncIterator];
+    Object.defineProperty(requests, Symbol.asyncIterator, {
+      configurable: true,
+      writable: true,
+      value: function (this: AsyncIterable<unknown>) {
+        const iterator = iterate.call(this);
+        return {
+          async next(value?: unknown) {
+            const result = await iterator.next(value);
+            if (!result.done) events.received();
+            return result;
+          },
+          return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value }),
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+      },
+    });
+  }
 }

@@ -23,10 +23,16 @@ export const STATUS_NAMES = [
 
 export const Status = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4 } as const;
 
-/** The status a server reports for a failure object: its numeric `code`, else UNKNOWN. */
+/**
+ * The status a stack reports for a failure object: its numeric `code` (grpc-js status errors,
+ * Connect's `ConnectError` and nice-grpc's `ServerError` / `ClientError` all carry the gRPC
+ * numbers), CANCELLED for an `AbortError`, else UNKNOWN.
+ */
 export function statusOf(error: unknown): number {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < STATUS_NAMES.length ? code : Status.UNKNOWN;
+  if (typeof error !== 'object' || error === null) return Status.UNKNOWN;
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  if (typeof code === 'number' && Number.isInteger(code) && code >= 0 && code < STATUS_NAMES.length) return code;
+  return name === 'AbortError' ? Status.CANCELLED : Status.UNKNOWN;
 }
 
 export function statusName(code: number): string {
@@ -41,6 +47,6 @@ export function isError(code: number, side: 'client' | 'server'): boolean {
 }
 
 /** The attributes of the older RPC conventions that `rpc.method` no longer implies (`rpc/dup`). */
-export function oldRpcAttributes(method: string): Attributes {
-  return { 'rpc.system': 'grpc', 'rpc.service': method.slice(0, Math.max(method.lastIndexOf('/'), 0)) };
+export function oldRpcAttributes(system: string, method: string): Attributes {
+  return { 'rpc.system': system, 'rpc.service': method.slice(0, Math.max(method.lastIndexOf('/'), 0)) };
 }

@@ -6,4 +6,9 @@ export interface GrpcTagOptions {
   readonly metadata?: readonly string[];
   /** `messages`: an `rpc.message` event per message sent and received. */
   readonly messages?: boolean;
+  /**
+   * `package.Service/Method`, where the transformer resolved it from a service definition: for
+   * stacks that do not tell a handler which method it serves (nice-grpc).
+   */
+  readonly method?: string;
 }

@@ -1,0 +1,51 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { AttributeSource } from '../attributes.js';
+import { carrierGetter } from '../carriers.js';
+import type { GrpcTagOptions } from '../rpc/options.js';
+import { addressAttributes } from '../rpc/peer.js';
+import { metadataAttributes } from '../rpc/metadata.js';
+import { ask, ServerSpan } from '../rpc/server-span.js';
+
+/** The parts of Connect's `HandlerContext` (a handler's second argument) the runtime reads. */
+export interface ConnectHandlerContext {
+  readonly method: { readonly name: string };
+  readonly service: { readonly typeName: string };
+  readonly requestHeader: { get(name: string): string | null };
+  readonly signal: AbortSignal;
+  readonly url?: string;
+  timeoutMs?(): number | undefined;
+}
+
+export function isConnectContext(value: unknown): value is ConnectHandlerContext {
+  const context = value as Partial<ConnectHandlerContext> | null;
+  return typeof context === 'object' && context !== null && typeof context.requestHeader?.get === 'function' && typeof context.service?.typeName === 'string' && typeof context.method?.name === 'string';
+}
+
+/**
+ * The SERVER span of a Connect handler (`router.service(Desc, impl)`), served over the Connect,
+ * gRPC or gRPC-Web protocol: `rpc.system.name` is `connectrpc` (the conventions' Connect document),
+ * the method and the caller's context come from the handler context, and an abort of its signal
+ * (the client went away, the deadline passed) ends the span with the reason's code.
+ */
+export function connectServerSpan(tracer: Tracer, handler: ConnectHandlerContext, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): ServerSpan {
+  const timeout = ask(() => handler.timeoutMs?.());
+  const deadline = typeof timeout === 'number' ? Date.now() + timeout : undefined;
+  const span = new ServerSpan(
+    tracer,
+    {
+      system: 'connectrpc',
+      method: `${handler.service.typeName}/${handler.method.name}`,
+      carrier: handler.requestHeader,
+      getter: carrierGetter,
+      attributes: {
+        ...addressAttributes('server', ask(() => new URL(handler.url!).host)),
+        ...metadataAttributes(options?.metadata, (key) => [handler.requestHeader.get(key)], 'request'),
+      },
+      deadline: () => deadline,
+    },
+    attributes,
+    options,
+  );
+  span.endOnAbort(handler.signal);
+  return span;
+}

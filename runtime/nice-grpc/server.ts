@@ -1,0 +1,62 @@
+import type { Tracer } from '@opentelemetry/api';
+import { diag } from '../api.js';
+import type { AttributeSource } from '../attributes.js';
+import { carrierGetter } from '../carriers.js';
+import type { GrpcTagOptions } from '../rpc/options.js';
+import { addressAttributes } from '../rpc/peer.js';
+import { metadataAttributes } from '../rpc/metadata.js';
+import { ServerSpan } from '../rpc/server-span.js';
+
+/** The parts of nice-grpc's `CallContext` (a handler's second argument) the runtime reads. */
+export interface NiceCallContext {
+  readonly metadata: { get(key: string): unknown; getAll(key: string): unknown[] };
+  readonly peer?: string;
+  readonly signal: AbortSignal;
+}
+
+export function isNiceContext(value: unknown): value is NiceCallContext {
+  const context = value as Partial<NiceCallContext> | null;
+  return typeof context === 'object' && context !== null && typeof context.metadata?.getAll === 'function' && typeof (context as { sendHeader?: unknown }).sendHeader === 'function';
+}
+
+/**
+ * The SERVER span of a nice-grpc handler (`server.add(Definition, impl)`). nice-grpc hands a
+ * handler no method name, so the transformer resolves it from the service definition at compile
+ * time (`options.method`); without it the span is named as the conventions say for an unknown
+ * method (`grpc`, `rpc.method` = `_OTHER`), after one warning. Its end: return, throw (a
+ * `ServerError`'s code), or the abort of `context.signal` (cancel, deadline).
+ */
+export function niceServerSpan(tracer: Tracer, name: string, handler: NiceCallContext, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): ServerSpan {
+  const method = options?.method ?? unknownMethod(name);
+  const span = new ServerSpan(
+    tracer,
+    {
+      system: 'grpc',
+      method,
+      carrier: handler.metadata,
+      getter: carrierGetter,
+      attributes: {
+        ...addressAttributes('network.peer', handler.peer),
+        ...metadataAttributes(options?.metadata, (key) => handler.metadata.getAll(key), 'request'),
+        ...(options?.method === undefined && { 'code.function.name': name }),
+      },
+    },
+    attributes,
+    options,
+  );
+  span.endOnAbort(handler.signal);
+  return span;
+}
+
+const warned = new Set<string>();
+
+function unknownMethod(name: string): string {
+  if (!warned.has(name)) {
+    warned.add(name);
+    diag.warn(
+      `spanweave: the nice-grpc handler ${name} has no method name: nice-grpc does not pass one to handlers, and the build found no service definition for it. ` +
+        'Its spans are named "grpc" with rpc.method "_OTHER". Type the implementation as ServiceImplementation<typeof XDefinition> (or implement the generated XServiceImplementation) and build with type information (tspc, ts-loader without transpileOnly).',
+    );
+  }
+  return '_OTHER';
+}

@@ -1,0 +1,117 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { AttributeSource } from '../attributes.js';
+import { connectServerSpan, isConnectContext } from '../connect/server.js';
+import { endingCallback, grpcJsServerSpan, isGrpcJsCall } from '../grpc/server.js';
+import { endWithResult, nestStatusOf } from '../nestjs/server.js';
+import { isNiceContext, niceServerSpan } from '../nice-grpc/server.js';
+import { sdkSafely, withContext } from '../span.js';
+import { activeTracer } from '../tracer.js';
+import type { GrpcTagOptions } from './options.js';
+import type { ServerSpan } from './server-span.js';
+import { Status } from './status.js';
+import { ServedStream } from './stream.js';
+
+/** A served call of one stack: its span, and how that stack's handler reports the end of the RPC. */
+interface Served {
+  readonly span: ServerSpan;
+  /** The handler's second argument as its body sees it: grpc-js's callback ends the span first. */
+  readonly second: unknown;
+  /** The status a synchronous throw or a rejection gives. */
+  statusOf(error: unknown): number | undefined;
+  /** Ends the span on what the handler returned, where that is how the stack learns the result. */
+  returned<T>(result: T): T;
+}
+
+/**
+ * Runs the body of a `@traced grpc.server` handler inside a SERVER span. The stack is told apart
+ * by the handler's arguments, so the same tag serves every one of them:
+ * - grpc-js `(call, callback?)`, and NestJS's `@GrpcStreamCall` (the same call object);
+ * - NestJS `@GrpcMethod` / `@GrpcStreamMethod` `(data | messages$, metadata, call)`;
+ * - Connect `(request | requests, context: HandlerContext)`;
+ * - nice-grpc `(request | requests, context: CallContext)`.
+ * Arguments of none of these shapes run the body untraced.
+ */
+export function serve<T>(name: string, args: readonly unknown[], body: (second: unknown) => T, attributes?: AttributeSource, options?: GrpcTagOptions): T {
+  const tracer = activeTracer();
+  const served = tracer && sdkSafely(() => recognise(tracer, name, args, attributes, options));
+  if (served === undefined) return body(args[1]);
+  let result: T;
+  try {
+    result = withContext(served.span.context, body, undefined, served.second);
+  } catch (error) {
+    served.span.fail(error, served.statusOf(error));
+    throw error;
+  }
+  return served.returned(result);
+}
+
+/**
+ * The same for a handler written as an async generator (Connect and nice-grpc server streaming
+ * and bidi): the span is active while the body runs between yields, counts each yielded message,
+ * and ends when the body returns or throws, or the stack stops reading (the client went away).
+ */
+export function serveStream<T>(name: string, args: readonly unknown[], generator: AsyncGenerator<T>, attributes?: AttributeSource, options?: GrpcTagOptions): AsyncGenerator<T> {
+  const tracer = activeTracer();
+  const served = tracer && sdkSafely(() => recognise(tracer, name, args, attributes, options));
+  return served === undefined ? generator : new ServedStream(generator, served.span, served.statusOf);
+}
+
+function recognise(tracer: Tracer, name: string, args: readonly unknown[], attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined {
+  const [first, second, third] = args;
+  if (isGrpcJsCall(first)) {
+    const span = grpcJsServerSpan(tracer, name, first, attributes, options);
+    // grpc-js answers a throwing handler with UNKNOWN, and ignores an async handler's promise.
+    return { span, second: typeof second === 'function' ? endingCallback(span, second) : second, statusOf: () => Status.UNKNOWN, returned: (result) => failOnRejection(span, result) };
+  }
+  if (isGrpcJsCall(third)) {
+    const span = grpcJsServerSpan(tracer, name, third, attributes, options);
+    return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result) };
+  }
+  let span: ServerSpan;
+  if (isConnectContext(second)) span = connectServerSpan(tracer, second, attributes, options);
+  else if (isNiceContext(second)) span = niceServerSpan(tracer, name, second, attributes, options);
+  else return undefined;
+  if (span.messages) {
+    if (isAsyncIterable(first)) span.messages.observeIterable(first);
+    else span.messages.received();
+  }
+  return settled(span, second);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+/** Connect and nice-grpc learn a unary or client-streaming result from the handler's promise. */
+function settled(span: ServerSpan, second: unknown): Served {
+  return {
+    span,
+    second,
+    statusOf: () => undefined,
+    returned(result) {
+      if (!(result instanceof Promise)) {
+        span.finish(Status.OK);
+        return result;
+      }
+      return result.then(
+        (value: unknown) => {
+          if (value !== undefined) span.messages?.sent();
+          span.finish(Status.OK);
+          return value;
+        },
+        (error: unknown) => {
+          span.fail(error);
+          throw error;
+        },
+      ) as typeof result;
+    },
+  };
+}
+
+function failOnRejection<T>(span: ServerSpan, result: T): T {
+  if (!(result instanceof Promise)) return result;
+  return result.then(undefined, (error: unknown) => {
+    span.fail(error, Status.UNKNOWN);
+    throw error;
+  }) as T;
+}
