@@ -199,6 +199,20 @@ export function wrapClientConstruction(tsInstance: typeof ts, construction: ts.N
 }
 
 /**
+ * A client construction of another stack, routed through its runtime module (see client-stacks.ts):
+ *
+ *   createClient(Service, transport)  ->  rt.create(undefined, createClient, [Service, transport], options)
+ *   this.client.getService("Echo")    ->  rt.create(this.client, "getService", ["Echo"], options)
+ */
+export function wrapCallConstruction(tsInstance: typeof ts, construction: ts.CallExpression, runtime: ts.Identifier, options: ts.ObjectLiteralExpression | undefined): ts.Expression {
+  const { factory } = tsInstance;
+  const callee = construction.expression;
+  const [target, fn] = tsInstance.isPropertyAccessExpression(callee) ? [callee.expression, factory.createStringLiteral(tsInstance.idText(callee.name as ts.Identifier))] : [undefinedValue(tsInstance), callee];
+  const args = [target, fn, factory.createArrayLiteralExpression([...construction.arguments]), options ?? undefinedValue(tsInstance)];
+  return tsInstance.setSourceMapRange(callRuntime(tsInstance, runtime, 'create', args), construction);
+}
+
+/**
  * Directives such as 'use strict' stay in the outer body too: they make the parameters and the
  * outer function strict, which decides `this` for a plain call.
  */

@@ -1,13 +1,16 @@
 import type * as ts from 'typescript';
 import { compileAttribute } from './attributes.js';
+import { CLIENT_CONSTRUCTIONS_HINT, clientStackOf } from './client-stacks.js';
 import { findGrpcCalls, findHttpCalls, type ClientCall } from './calls.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
+import { definitionSiteOf, rpcMethodOf } from './service-methods.js';
 import { inferSpanName } from './naming.js';
 import {
   isAlreadyWrapped,
   isRuntimeCall,
   problemsWithBody,
   wrapClientCall,
+  wrapCallConstruction,
   wrapClientConstruction,
   wrapFunction,
   wrapGrpcHandler,
@@ -74,6 +77,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     const tag = plans.get(node);
     if (tag === undefined) return visited;
     if (t.isNewExpression(visited)) return wrapClientConstruction(t, visited, context.runtime('grpc'), optionsOf(tag));
+    if (t.isCallExpression(visited)) return wrapCallConstruction(t, visited, context.runtime(clientStackOf(t, file, node as ts.CallExpression)!), optionsOf(tag));
     return trace(node as TracedFunction, visited as TracedFunction, tag);
   };
 
@@ -112,7 +116,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     }
     if (t.isExportAssignment(node) || t.isReturnStatement(node)) return planValue(node.expression, tag, found);
     if (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression)) return planValue(node.expression.right, tag, found);
-    if (t.isNewExpression(node)) return planValue(node, tag, found);
+    if (t.isNewExpression(node) || t.isCallExpression(node)) return planValue(node, tag, found);
     if (t.isClassLike(node) || t.isObjectLiteralExpression(node)) return planMembers(node, tag, found);
     report(found.pos, 7, `@traced marks functions, but '${node.getText(file)}' refers to one declared elsewhere. Tag that declaration.`, DiagnosticCode.notAFunction);
   }
@@ -120,13 +124,14 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   function planValue(value: ts.Expression | undefined, tag: TracedTag, found: FoundTag): void {
     const target = value && unwrapExpression(t, value);
     if (target && isRuntimeCall(t, target, runtimeNames)) return; // compiled by an earlier run of the transformer
-    if (tag.kind === 'grpc.client' && target && t.isNewExpression(target)) {
-      plans.set(target, tag);
+    if (tag.kind === 'grpc.client' && target && (t.isNewExpression(target) || t.isCallExpression(target))) {
+      if (t.isNewExpression(target) || clientStackOf(t, file, target) !== undefined) plans.set(target, tag);
+      else report(found.pos, 7, `@traced grpc.client marks ${CLIENT_CONSTRUCTIONS_HINT}, or a function making gRPC calls, but '${target.expression.getText(file)}(...)' is none of these. Move the tag onto one of them.`, DiagnosticCode.notAFunction);
       return;
     }
     if (target && (t.isFunctionExpression(target) || t.isArrowFunction(target))) return planFunction(target, tag, found);
     if (target && (t.isClassExpression(target) || t.isObjectLiteralExpression(target))) return planMembers(target, tag, found);
-    const what = tag.kind === 'grpc.client' ? 'a function making gRPC calls or a client construction (`new XClient(...)`)' : 'functions';
+    const what = tag.kind === 'grpc.client' ? `a function making gRPC calls or ${CLIENT_CONSTRUCTIONS_HINT}` : 'functions';
     report(found.pos, 7, `@traced ${tag.kind === 'internal' ? '' : `${tag.kind} `}marks ${what}, but this value is ${target ? 'not a function, class or object literal' : 'missing'}. Move the tag onto the function that should get a span.`, DiagnosticCode.notAFunction);
   }
 
@@ -232,7 +237,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       return visited;
     }
     if (tag.kind === 'grpc.server') {
-      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('rpc'), spanName, attributes, options: optionsOf(tag) }));
+      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('rpc'), spanName, attributes, options: optionsOf(tag, servedMethod(original, tag)) }));
     }
     const hop = hopOf(original, tag);
     if (hop === null) return visited;
@@ -259,8 +264,30 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     return factory.createObjectLiteralExpression(properties, false);
   }
 
+  /**
+   * The `package.Service/Method` of a handler whose stack does not tell it (nice-grpc), read from
+   * its service definition's type; a warning where the source names a definition but the build
+   * cannot read it (no type checker, or a definition without the method).
+   */
+  function servedMethod(fn: TracedFunction, tag: TracedTag): string | undefined {
+    const found = definitionSiteOf(t, fn);
+    if (found === undefined) return undefined;
+    const method = context.checker && rpcMethodOf(t, context.checker, found.key, found.site);
+    if (method === undefined && !tag.implicit) {
+      const why = context.checker ? `its service definition has no method '${found.key}' this build can read` : 'this build has no type information (it transpiles files one at a time)';
+      report(
+        fn.getStart(file),
+        found.key.length,
+        `The RPC method of '${found.key}' is read from its nice-grpc service definition's type, and ${why}, so its spans are named "grpc" with rpc.method "_OTHER". Build with type information (tspc, ts-loader without transpileOnly) and type the implementation as ServiceImplementation<typeof XDefinition>.`,
+        DiagnosticCode.noEffect,
+        t.DiagnosticCategory.Warning,
+      );
+    }
+    return method;
+  }
+
   /** The tag's run-time options, `{ public: true, metadata: [...], ... }`, when it has any. */
-  function optionsOf(tag: TracedTag): ts.ObjectLiteralExpression | undefined {
+  function optionsOf(tag: TracedTag, method?: string): ts.ObjectLiteralExpression | undefined {
     const { factory } = t;
     const properties: ts.PropertyAssignment[] = [];
     const keys = (list: readonly string[]) => factory.createArrayLiteralExpression(list.map((key) => factory.createStringLiteral(key)));
@@ -269,6 +296,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (tag.metadata) properties.push(factory.createPropertyAssignment('metadata', keys(tag.metadata)));
     if (tag.headers) properties.push(factory.createPropertyAssignment('headers', keys(tag.headers)));
     if (tag.route !== undefined) properties.push(factory.createPropertyAssignment('route', factory.createStringLiteral(tag.route)));
+    if (method !== undefined) properties.push(factory.createPropertyAssignment('method', factory.createStringLiteral(method)));
     return properties.length > 0 ? factory.createObjectLiteralExpression(properties, false) : undefined;
   }
 
@@ -326,7 +354,8 @@ function mayCarryTag(t: typeof ts, node: ts.Node): boolean {
     (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression) && node.expression.operatorToken.kind === t.SyntaxKind.EqualsToken) ||
     t.isClassLike(node) ||
     t.isObjectLiteralExpression(node) ||
-    t.isNewExpression(node)
+    t.isNewExpression(node) ||
+    t.isCallExpression(node)
   );
 }
 

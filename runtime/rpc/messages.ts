@@ -50,10 +50,11 @@ export class MessageEvents {
   }
 
   /**
-   * Counts the messages a handler reads from a request stream given as an `AsyncIterable`
-   * (Connect, nice-grpc): this one object's iterator counts what it delivers.
+   * Counts the messages of a stream given as an `AsyncIterable` (Connect, nice-grpc): a request
+   * stream a handler reads (`received`) or a client sends (`sent`). This one object's iterator
+   * counts what it delivers.
    */
-  observeIterable(requests: AsyncIterable<unknown>): void {
+  observeIterable(requests: AsyncIterable<unknown>, direction: 'sent' | 'received' = 'received'): void {
     const events = this;
     const iterate = requests[Symbol.asyncIterator];
     Object.defineProperty(requests, Symbol.asyncIterator, {
@@ -64,7 +65,7 @@ export class MessageEvents {
         return {
           async next(value?: unknown) {
             const result = await iterator.next(value);
-            if (!result.done) events.received();
+            if (!result.done) events[direction]();
             return result;
           },
           return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value }),
