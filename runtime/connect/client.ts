@@ -3,12 +3,11 @@ import { context, diag } from '../api.js';
 import { carrierSetter } from '../carriers.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientSpan } from '../rpc/client-span.js';
+import { ClientSpan, endsWithIteration } from '../rpc/client-span.js';
 import { metadataAttributes } from '../rpc/metadata.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
-import { describe, ask } from '../rpc/server-span.js';
-import { Status, statusOf } from '../rpc/status.js';
+import { ask, describe, Status, statusOf } from '../rpc/status.js';
 
 /** The method descriptor a Connect client hands its transport (`DescMethod` of @bufbuild/protobuf). */
 interface MethodDescriptor {
@@ -92,35 +91,6 @@ function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTa
           throw error;
         },
       );
-    },
-  };
-}
-
-/**
- * A response stream that ends the span when it is read to its end (OK), fails (the error's
- * code) or is left early (`return()`: the caller stopped reading, CANCELLED).
- */
-export function endsWithIteration<T>(span: ClientSpan, messages: AsyncIterable<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const iterator = messages[Symbol.asyncIterator]();
-      return {
-        async next() {
-          try {
-            const result = await iterator.next();
-            if (result.done) span.end(Status.OK, undefined);
-            else span.messages?.received();
-            return result;
-          } catch (error) {
-            span.end(statusOf(error), describe(error));
-            throw error;
-          }
-        },
-        async return(value?: unknown) {
-          span.end(Status.CANCELLED, undefined);
-          return (await iterator.return?.(value)) ?? { done: true, value: undefined };
-        },
-      };
     },
   };
 }

@@ -4,7 +4,8 @@ import { carrierGetter } from '../carriers.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
 import { metadataAttributes } from '../rpc/metadata.js';
-import { ask, ServerSpan } from '../rpc/server-span.js';
+import { ServerSpan } from '../rpc/server-span.js';
+import { ask, Status, statusOf } from '../rpc/status.js';
 
 /** The parts of Connect's `HandlerContext` (a handler's second argument) the runtime reads. */
 export interface ConnectHandlerContext {
@@ -48,4 +49,9 @@ export function connectServerSpan(tracer: Tracer, handler: ConnectHandlerContext
   );
   span.endOnAbort(handler.signal);
   return span;
+}
+
+/** Connect answers a `ConnectError` with its code and anything else a handler throws with INTERNAL. */
+export function connectStatusOf(error: unknown): number {
+  return (error as { name?: unknown } | null)?.name === 'ConnectError' ? statusOf(error) : Status.INTERNAL;
 }

@@ -3,8 +3,8 @@ import { context } from '../api.js';
 import type { AttributeSource } from '../attributes.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
-import { ask, ServerSpan } from '../rpc/server-span.js';
-import { Status, statusOf } from '../rpc/status.js';
+import { ServerSpan } from '../rpc/server-span.js';
+import { ask, Status, statusOf } from '../rpc/status.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
 import { grpcMetadataAttributes, metadataGetter } from './metadata.js';
 

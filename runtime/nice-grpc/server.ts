@@ -6,6 +6,7 @@ import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
 import { metadataAttributes } from '../rpc/metadata.js';
 import { ServerSpan } from '../rpc/server-span.js';
+import { Status, statusOf } from '../rpc/status.js';
 
 /** The parts of nice-grpc's `CallContext` (a handler's second argument) the runtime reads. */
 export interface NiceCallContext {
@@ -59,4 +60,10 @@ function unknownMethod(name: string): string {
     );
   }
   return '_OTHER';
+}
+
+/** nice-grpc answers a `ServerError` with its code, an `AbortError` with CANCELLED and anything else with UNKNOWN. */
+export function niceStatusOf(error: unknown): number {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'ServerError' || name === 'AbortError' ? statusOf(error) : Status.UNKNOWN;
 }

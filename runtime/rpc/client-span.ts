@@ -6,7 +6,7 @@ import { endSpan } from '../span.js';
 import { MessageEvents } from './messages.js';
 import type { GrpcTagOptions } from './options.js';
 import { addressAttributes } from './peer.js';
-import { isError, oldRpcAttributes, statusName } from './status.js';
+import { describe, isError, oldRpcAttributes, Status, statusName, statusOf } from './status.js';
 
 /** What a stack's client adapter knows of an outgoing call when it starts. */
 export interface OutgoingRpc {
@@ -50,4 +50,33 @@ export class ClientSpan {
     }
     endSpan(span);
   }
+}
+
+/**
+ * A response stream that ends the span when it is read to its end (OK), fails (the error's
+ * code) or is left early (`return()`: the caller stopped reading, CANCELLED).
+ */
+export function endsWithIteration<T>(span: ClientSpan, messages: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const iterator = messages[Symbol.asyncIterator]();
+      return {
+        async next() {
+          try {
+            const result = await iterator.next();
+            if (result.done) span.end(Status.OK, undefined);
+            else span.messages?.received();
+            return result;
+          } catch (error) {
+            span.end(statusOf(error), describe(error));
+            throw error;
+          }
+        },
+        async return(value?: unknown) {
+          span.end(Status.CANCELLED, undefined);
+          return (await iterator.return?.(value)) ?? { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }

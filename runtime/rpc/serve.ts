@@ -1,9 +1,9 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { AttributeSource } from '../attributes.js';
-import { connectServerSpan, isConnectContext } from '../connect/server.js';
+import { connectServerSpan, connectStatusOf, isConnectContext } from '../connect/server.js';
 import { endingCallback, grpcJsServerSpan, isGrpcJsCall } from '../grpc/server.js';
 import { endWithResult, nestStatusOf } from '../nestjs/server.js';
-import { isNiceContext, niceServerSpan } from '../nice-grpc/server.js';
+import { isNiceContext, niceServerSpan, niceStatusOf } from '../nice-grpc/server.js';
 import { sdkSafely, withContext } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import type { GrpcTagOptions } from './options.js';
@@ -16,8 +16,8 @@ interface Served {
   readonly span: ServerSpan;
   /** The handler's second argument as its body sees it: grpc-js's callback ends the span first. */
   readonly second: unknown;
-  /** The status a synchronous throw or a rejection gives. */
-  statusOf(error: unknown): number | undefined;
+  /** The status the stack answers a thrown or rejected value with. */
+  statusOf(error: unknown): number;
   /** Ends the span on what the handler returned, where that is how the stack learns the result. */
   returned<T>(result: T): T;
 }
@@ -67,15 +67,15 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
     const span = grpcJsServerSpan(tracer, name, third, attributes, options);
     return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result) };
   }
-  let span: ServerSpan;
-  if (isConnectContext(second)) span = connectServerSpan(tracer, second, attributes, options);
-  else if (isNiceContext(second)) span = niceServerSpan(tracer, name, second, attributes, options);
+  let served: Served;
+  if (isConnectContext(second)) served = settled(connectServerSpan(tracer, second, attributes, options), second, connectStatusOf);
+  else if (isNiceContext(second)) served = settled(niceServerSpan(tracer, name, second, attributes, options), second, niceStatusOf);
   else return undefined;
-  if (span.messages) {
-    if (isAsyncIterable(first)) span.messages.observeIterable(first);
-    else span.messages.received();
+  if (served.span.messages) {
+    if (isAsyncIterable(first)) served.span.messages.observeIterable(first);
+    else served.span.messages.received();
   }
-  return settled(span, second);
+  return served;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -83,11 +83,11 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /** Connect and nice-grpc learn a unary or client-streaming result from the handler's promise. */
-function settled(span: ServerSpan, second: unknown): Served {
+function settled(span: ServerSpan, second: unknown, statusOf: (error: unknown) => number): Served {
   return {
     span,
     second,
-    statusOf: () => undefined,
+    statusOf,
     returned(result) {
       if (!(result instanceof Promise)) {
         span.finish(Status.OK);
@@ -100,7 +100,7 @@ function settled(span: ServerSpan, second: unknown): Served {
           return value;
         },
         (error: unknown) => {
-          span.fail(error);
+          span.fail(error, statusOf(error));
           throw error;
         },
       ) as typeof result;

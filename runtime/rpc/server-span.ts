@@ -5,7 +5,7 @@ import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { endSpan } from '../span.js';
 import { MessageEvents } from './messages.js';
 import type { GrpcTagOptions } from './options.js';
-import { isError, oldRpcAttributes, Status, statusName, statusOf } from './status.js';
+import { ask, describe, isError, oldRpcAttributes, Status, statusName, statusOf } from './status.js';
 
 /** What a stack's adapter reads from an incoming call; the same span follows from it whatever the stack. */
 export interface IncomingRpc {
@@ -60,7 +60,7 @@ export class ServerSpan {
   }
 
   /** A thrown or rejected value: recorded, with the status the stack answers it with. */
-  fail(error: unknown, code = statusOf(error)): void {
+  fail(error: unknown, code: number): void {
     if (this.ended) return;
     try {
       this.span.recordException(error instanceof Error ? error : bounded(safeString(error)));
@@ -114,20 +114,3 @@ export class ServerSpan {
 const DEADLINE_TOLERANCE_MS = 10;
 /** The conventions' `rpc.method` for a method the instrumentation cannot name; the span is then named after the system. */
 const OTHER_METHOD = '_OTHER';
-
-/** A status error's `details`, else its `message`. */
-export function describe(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return error === undefined ? undefined : bounded(safeString(error));
-  const { details, rawMessage, message } = error as { details?: unknown; rawMessage?: unknown; message?: unknown };
-  const text = typeof details === 'string' && details !== '' ? details : typeof rawMessage === 'string' ? rawMessage : message;
-  return typeof text === 'string' ? bounded(text) : undefined;
-}
-
-/** Calls an accessor of a call object that may be missing or throw. */
-export function ask<T>(question: () => T): T | undefined {
-  try {
-    return question();
-  } catch {
-    return undefined;
-  }
-}

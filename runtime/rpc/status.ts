@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { bounded, safeString } from '../attributes.js';
 
 /** gRPC status codes by number (grpc/doc/statuscodes.md), without importing @grpc/grpc-js. */
 export const STATUS_NAMES = [
@@ -21,7 +22,7 @@ export const STATUS_NAMES = [
   'UNAUTHENTICATED',
 ] as const;
 
-export const Status = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4 } as const;
+export const Status = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, INTERNAL: 13 } as const;
 
 /**
  * The status a stack reports for a failure object: its numeric `code` (grpc-js status errors,
@@ -49,4 +50,21 @@ export function isError(code: number, side: 'client' | 'server'): boolean {
 /** The attributes of the older RPC conventions that `rpc.method` no longer implies (`rpc/dup`). */
 export function oldRpcAttributes(system: string, method: string): Attributes {
   return { 'rpc.system': system, 'rpc.service': method.slice(0, Math.max(method.lastIndexOf('/'), 0)) };
+}
+
+/** A status error's `details` (grpc-js, nice-grpc), else its `rawMessage` (Connect) or `message`. */
+export function describe(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return error === undefined ? undefined : bounded(safeString(error));
+  const { details, rawMessage, message } = error as { details?: unknown; rawMessage?: unknown; message?: unknown };
+  const text = typeof details === 'string' && details !== '' ? details : typeof rawMessage === 'string' ? rawMessage : message;
+  return typeof text === 'string' ? bounded(text) : undefined;
+}
+
+/** Calls an accessor of a call object that may be missing or throw. */
+export function ask<T>(question: () => T): T | undefined {
+  try {
+    return question();
+  } catch {
+    return undefined;
+  }
 }

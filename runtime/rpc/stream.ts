@@ -14,7 +14,7 @@ export class ServedStream<T> implements AsyncGenerator<T> {
   constructor(
     private readonly generator: AsyncGenerator<T>,
     private readonly span: ServerSpan,
-    private readonly statusOf: (error: unknown) => number | undefined,
+    private readonly statusOf: (error: unknown) => number,
   ) {}
 
   next(...args: [] | [unknown]): Promise<IteratorResult<T>> {
