@@ -1,5 +1,5 @@
 // The size of what a user ships: each runtime entry point bundled by esbuild (minified, ESM,
-// @opentelemetry/api, @grpc/grpc-js and node: modules external, as an application has them),
+// @opentelemetry/api, @grpc/grpc-js, nice-grpc and node: modules external, as an application has them),
 // then gzipped.
 import { buildSync } from 'esbuild';
 import { dirname, join } from 'node:path';
@@ -10,7 +10,11 @@ import { table } from './harness.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const ENTRIES = {
   'spanweave/runtime': 'dist/runtime/esm/index.js',
+  'spanweave/runtime/rpc': 'dist/runtime/esm/rpc/index.js',
   'spanweave/runtime/grpc': 'dist/runtime/esm/grpc/index.js',
+  'spanweave/runtime/connect': 'dist/runtime/esm/connect/index.js',
+  'spanweave/runtime/nice-grpc': 'dist/runtime/esm/nice-grpc/index.js',
+  'spanweave/runtime/nestjs': 'dist/runtime/esm/nestjs/index.js',
   'spanweave/runtime/http': 'dist/runtime/esm/http/index.js',
 };
 
@@ -23,7 +27,7 @@ export function runSize() {
       minify: true,
       format: 'esm',
       platform: 'node',
-      external: ['@opentelemetry/api', '@grpc/grpc-js', 'node:*'],
+      external: ['@opentelemetry/api', '@grpc/grpc-js', 'nice-grpc', 'node:*'],
       write: false,
     });
     const code = outputFiles[0].contents;

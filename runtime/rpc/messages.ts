@@ -52,27 +52,27 @@ export class MessageEvents {
   /**
    * Counts the messages of a stream given as an `AsyncIterable` (Connect, nice-grpc): a request
    * stream a handler reads (`received`) or a client sends (`sent`). This one object's iterator
-   * counts what it delivers.
+   * counts what its `next` delivers, and passes `return` and `throw` (where it has them) through.
    */
-  observeIterable(requests: AsyncIterable<unknown>, direction: 'sent' | 'received' = 'received'): void {
+  observeIterable(stream: AsyncIterable<unknown>, direction: 'sent' | 'received' = 'received'): void {
     const events = this;
-    const iterate = requests[Symbol.asyncIterator];
-    Object.defineProperty(requests, Symbol.asyncIterator, {
+    const iterate = stream[Symbol.asyncIterator];
+    Object.defineProperty(stream, Symbol.asyncIterator, {
       configurable: true,
       writable: true,
       value: function (this: AsyncIterable<unknown>) {
         const iterator = iterate.call(this);
-        return {
-          async next(value?: unknown) {
-            const result = await iterator.next(value);
+        const counting: AsyncIterator<unknown> & AsyncIterable<unknown> = {
+          async next(...value: [] | [unknown]) {
+            const result = await iterator.next(...value);
             if (!result.done) events[direction]();
             return result;
           },
-          return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true as const, value }),
-          [Symbol.asyncIterator]() {
-            return this;
-          },
+          [Symbol.asyncIterator]: () => counting,
         };
+        if (iterator.return) counting.return = iterator.return.bind(iterator);
+        if (iterator.throw) counting.throw = iterator.throw.bind(iterator);
+        return counting;
       },
     });
   }
