@@ -1,0 +1,345 @@
+/**
+ * fixtures/stacks: one Echo service served and called by four gRPC stacks (grpc-js, Connect,
+ * nice-grpc, NestJS), tags only, compiled with tspc and run for real on 127.0.0.1 with a real SDK.
+ * Every stack must give the spans the grpc-js path gives for the same calls.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Grpc from '@grpc/grpc-js';
+import { compileWithTranspileModule, compileWithTspc } from './helpers/compile.js';
+import { fixturesDir } from './helpers/paths.js';
+import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
+import type { Driver } from '../fixtures/stacks/src/behaviour.js';
+
+const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof Grpc;
+const { SpanKind, SpanStatusCode } = api;
+const STACKS = ['grpc-js', 'connect', 'nice-grpc', 'nestjs'] as const;
+type Stack = (typeof STACKS)[number];
+
+interface Server {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+// What the fixture's modules export, typed here so that this file's type check leaves the fixture
+// (Nest's decorators, its own compiler options) to the fixture's tsconfig.
+interface StackModule {
+  startServer(implementation?: object): Promise<Server>;
+  driver(address: string): Driver;
+}
+type UnaryCall = (request: object, metadata: Grpc.Metadata, callback: (error: Error | null, reply?: { text: string }) => void) => void;
+interface Modules {
+  'grpc-js': StackModule & { plainClient(address: string): Grpc.Client & { say: UnaryCall }; closeClients(): void };
+  connect: StackModule & {
+    startServer(implementation?: object): Promise<Server & { http1Address: string }>;
+    driver(address: string, protocol?: 'connect' | 'grpc' | 'grpc-web', httpVersion?: '1.1' | '2'): Driver;
+    say(address: string, request: { text: string; next: string[] }): Promise<string>;
+    PublicConnectEcho: new () => object;
+  };
+  'nice-grpc': StackModule & { publicNiceEcho: object };
+  nestjs: StackModule & { NestEcho: Function; Prefixer: Function };
+}
+
+let sdk: TestSdk;
+let modules: Modules;
+const servers = new Map<Stack, Server>();
+const drivers = new Map<Stack, Driver>();
+
+beforeAll(async () => {
+  // Built beside proto/, which grpc-js and NestJS load at run time.
+  const build = compileWithTspc(join(fixturesDir, 'stacks'), [], join(fixturesDir, 'stacks/out-test'));
+  expect(build.output).toBe('');
+  sdk = installSdk();
+  modules = { 'grpc-js': build.load('grpc-js'), connect: build.load('connect'), 'nice-grpc': build.load('nice'), nestjs: build.load('nest') };
+  for (const stack of STACKS) {
+    const server = await modules[stack].startServer();
+    servers.set(stack, server);
+    drivers.set(stack, modules[stack].driver(server.address));
+  }
+}, 60_000);
+beforeEach(() => sdk.reset());
+afterAll(async () => {
+  for (const driver of drivers.values()) driver.close();
+  modules?.['grpc-js'].closeClients();
+  for (const server of servers.values()) await server.close();
+  sdk?.uninstall();
+});
+
+/** Waits for `count` finished spans: a server span may end just after the client saw its status. */
+async function spansWhenDone(count: number): Promise<FinishedSpan[]> {
+  await vi.waitFor(() => expect(sdk.spans().length).toBeGreaterThanOrEqual(count), { timeout: 5000, interval: 5 });
+  return sdk.spans();
+}
+
+/** The spans as a tree of `name KIND status[ !]`, children indented under their parent. */
+function tree(spans: readonly FinishedSpan[]): string {
+  const lines: string[] = [];
+  const ids = new Set(spans.map((s) => s.spanContext().spanId));
+  const walk = (parent: string | undefined, depth: number): void => {
+    const children = spans
+      .filter((s) => (parent === undefined ? !ids.has(s.parentSpanContext?.spanId ?? '') : s.parentSpanContext?.spanId === parent))
+      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+    for (const span of children) {
+      lines.push(`${'  '.repeat(depth)}${span.name} ${SpanKind[span.kind]} ${span.attributes['rpc.status_code']}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
+      walk(span.spanContext().spanId, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  return lines.join('\n');
+}
+
+const pair = (method: string, client: string, server: string): string => `stacks.Echo/${method} CLIENT ${client}\n  stacks.Echo/${method} SERVER ${server}`;
+const driver = (stack: Stack): Driver => drivers.get(stack)!;
+const only = (spans: readonly FinishedSpan[], kind: number): FinishedSpan => {
+  const found = spans.filter((s) => s.kind === kind);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+describe.each(STACKS)('%s: its client calling its server', (stack) => {
+  const system = stack === 'connect' ? 'connectrpc' : 'grpc';
+
+  it('unary: a CLIENT span, the parent of the SERVER span, in one trace, with the RPC attributes', async () => {
+    expect(await driver(stack).say({ text: 'hi' }, { metadata: { 'x-tenant': 'acme', 'x-secret': 'no' } })).toMatch(/hi/);
+    const spans = await spansWhenDone(2);
+    expect(tree(spans)).toBe(pair('Say', 'OK', 'OK'));
+    expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
+    for (const span of spans) {
+      expect(span.attributes).toMatchObject({ 'rpc.system.name': system, 'rpc.method': 'stacks.Echo/Say', 'rpc.status_code': 'OK', 'rpc.request.metadata.x-tenant': ['acme'] });
+      expect(Object.keys(span.attributes).filter((key) => key.includes('x-secret'))).toEqual([]);
+    }
+    // A Connect client made from a transport it was handed cannot tell the server (see the transport's tag below).
+    if (stack === 'connect') return;
+    const client = only(spans, SpanKind.CLIENT);
+    expect(client.attributes['server.address']).toBe('127.0.0.1');
+    expect(client.attributes['server.port']).toBe(Number(servers.get(stack)!.address.split(':')[1]));
+  });
+
+  it('server streaming, client streaming and bidi: one pair each, OK', async () => {
+    expect(await driver(stack).count({ count: 3 })).toHaveLength(3);
+    expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'OK', 'OK'));
+    sdk.reset();
+    expect(await driver(stack).collect(['a', 'b'])).toMatch(/a,b/);
+    expect(tree(await spansWhenDone(2))).toBe(pair('Collect', 'OK', 'OK'));
+    sdk.reset();
+    expect(await driver(stack).chat(['a', 'b'])).toHaveLength(2);
+    expect(tree(await spansWhenDone(2))).toBe(pair('Chat', 'OK', 'OK'));
+  });
+
+  it('NOT_FOUND: an error on the client span only; INTERNAL: on both', async () => {
+    await expect(driver(stack).say({ text: 'x', fail: 'NOT_FOUND' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    const spans = await spansWhenDone(2);
+    expect(tree(spans)).toBe(pair('Say', 'NOT_FOUND !', 'NOT_FOUND'));
+    expect(only(spans, SpanKind.CLIENT).attributes['error.type']).toBe('NOT_FOUND');
+    expect(only(spans, SpanKind.SERVER).attributes['error.type']).toBeUndefined();
+    sdk.reset();
+    await expect(driver(stack).say({ text: 'x', fail: 'INTERNAL' })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+    const internal = await spansWhenDone(2);
+    expect(tree(internal)).toBe(pair('Say', 'INTERNAL !', 'INTERNAL !'));
+    expect(only(internal, SpanKind.SERVER).status.message).toBe('failed with INTERNAL');
+  });
+
+  it('a handler that throws a plain Error: the status the stack answers it with, the exception recorded on the server span', async () => {
+    // Connect answers any error that is not a ConnectError with INTERNAL; the others with UNKNOWN.
+    const code = stack === 'connect' ? 'INTERNAL' : 'UNKNOWN';
+    await expect(driver(stack).say({ text: 'x', fail: 'THROW' })).rejects.toMatchObject({ code: grpc.status[code] });
+    const spans = await spansWhenDone(2);
+    expect(tree(spans)).toBe(pair('Say', `${code} !`, `${code} !`));
+    expect(only(spans, SpanKind.SERVER).events.filter((e) => e.name === 'exception').map((e) => e.attributes?.['exception.message'])).toEqual(['plain failure']);
+  });
+
+  it('a server stream that fails after two messages, and a client stream the handler rejects', async () => {
+    await expect(driver(stack).count({ count: 2, fail: 'INTERNAL' })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+    expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'INTERNAL !', 'INTERNAL !'));
+    sdk.reset();
+    await expect(driver(stack).collect(['a', 'fail:PERMISSION_DENIED'])).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect(tree(await spansWhenDone(2))).toBe(pair('Collect', 'PERMISSION_DENIED !', 'PERMISSION_DENIED'));
+  });
+
+  it('deadline exceeded: both spans end, each an error', async () => {
+    await expect(driver(stack).say({ text: 'slow', delayMs: 400 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    // nice-grpc's handler context tells a cancel, not its cause: grpc-js keeps the deadline from it.
+    const server = stack === 'nice-grpc' ? 'CANCELLED' : 'DEADLINE_EXCEEDED !';
+    expect(tree(await spansWhenDone(2))).toBe(pair('Say', 'DEADLINE_EXCEEDED !', server));
+  });
+
+  it('a client that stops reading a server stream: CANCELLED, an error only for the client', async () => {
+    const abort = new AbortController();
+    const reading = driver(stack).count({ count: 50, delayMs: 20 }, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 60); // a few messages in
+    await reading.catch(() => undefined);
+    expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'CANCELLED !', 'CANCELLED'));
+  });
+});
+
+describe.each(STACKS)('%s: its server, called by a plain client', (stack) => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const parentId = '00f067aa0ba902b7';
+
+  function callWith(traceparent: string): Promise<[Error | null, { text: string } | undefined]> {
+    const client = modules['grpc-js'].plainClient(servers.get(stack)!.address);
+    const metadata = new grpc.Metadata();
+    metadata.set('traceparent', traceparent);
+    return new Promise((resolve) =>
+      client.say({ text: 'plain' }, metadata, (error: Error | null, reply?: { text: string }) => {
+        client.close();
+        resolve([error, reply]);
+      }),
+    );
+  }
+
+  it('continues the trace of a hand-set traceparent', async () => {
+    const [error] = await callWith(`00-${traceId}-${parentId}-01`);
+    expect(error).toBeNull();
+    const server = only(await spansWhenDone(1), SpanKind.SERVER);
+    expect(server.spanContext().traceId).toBe(traceId);
+    expect(server.parentSpanContext).toMatchObject({ spanId: parentId, isRemote: true });
+  });
+
+  it.each([['garbage'], [`00-${traceId}-${parentId}`], [`ff-${traceId}-${parentId}-01`], ['x'.repeat(8_000)]])('a malformed traceparent %#: the handler answers and a new trace starts', async (traceparent) => {
+    const [error, reply] = await callWith(traceparent);
+    expect(error).toBeNull();
+    expect(reply?.text).toMatch(/plain/);
+    const server = only(await spansWhenDone(1), SpanKind.SERVER);
+    expect(server.parentSpanContext).toBeUndefined();
+    expect(server.spanContext().traceId).not.toBe(traceId);
+  });
+});
+
+describe('public: an untrusted caller starts a new trace, linked to its context', () => {
+  it.each(['connect', 'nice-grpc'] as const)('%s', async (stack) => {
+    const server = stack === 'connect' ? await modules.connect.startServer(new modules.connect.PublicConnectEcho()) : await modules['nice-grpc'].startServer(modules['nice-grpc'].publicNiceEcho);
+    const client = modules['grpc-js'].plainClient(server.address);
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+      await new Promise((resolve, reject) => client.say({ text: 'x' }, metadata, (error: Error | null) => (error ? reject(error) : resolve(undefined))));
+      const span = only(await spansWhenDone(1), SpanKind.SERVER);
+      expect(span.parentSpanContext).toBeUndefined();
+      expect(span.links.map((link) => link.context.spanId)).toEqual(['00f067aa0ba902b7']);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('Connect over each protocol it serves', () => {
+  it.each([
+    ['connect', '1.1'],
+    ['connect', '2'],
+    ['grpc-web', '1.1'],
+    ['grpc-web', '2'],
+    ['grpc', '2'],
+  ] as const)('%s over HTTP/%s: unary and server streaming, the same spans', async (protocol, httpVersion) => {
+    const connect = servers.get('connect') as Server & { http1Address: string };
+    const client = modules.connect.driver(httpVersion === '1.1' ? connect.http1Address : connect.address, protocol, httpVersion);
+    expect(await client.say({ text: 'hi' })).toBe('connect(hi)');
+    expect(tree(await spansWhenDone(2))).toBe(pair('Say', 'OK', 'OK'));
+    sdk.reset();
+    await expect(client.count({ count: 2, fail: 'NOT_FOUND' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'NOT_FOUND !', 'NOT_FOUND'));
+  });
+
+});
+
+describe('Connect: messages', () => {
+  const messageEvents = (span: FinishedSpan): string[] => span.events.filter((e) => e.name === 'rpc.message').map((e) => `${e.attributes?.['rpc.message.type']} ${e.attributes?.['rpc.message.id']}`);
+
+  it.each([
+    ['say', ['SENT 1', 'RECEIVED 1'], ['RECEIVED 1', 'SENT 1']],
+    ['count', ['SENT 1', 'RECEIVED 1', 'RECEIVED 2'], ['RECEIVED 1', 'SENT 1', 'SENT 2']],
+    ['collect', ['SENT 1', 'SENT 2', 'RECEIVED 1'], ['RECEIVED 1', 'RECEIVED 2', 'SENT 1']],
+    ['chat', ['SENT 1', 'SENT 2', 'RECEIVED 1', 'RECEIVED 2'], ['RECEIVED 1', 'SENT 1', 'RECEIVED 2', 'SENT 2']],
+  ] as const)('%s: an rpc.message event per message, numbered per direction, on both sides', async (method, client, server) => {
+    const calls: Record<typeof method, () => Promise<unknown>> = {
+      say: () => driver('connect').say({ text: 'a' }),
+      count: () => driver('connect').count({ count: 2 }),
+      collect: () => driver('connect').collect(['a', 'b']),
+      chat: () => driver('connect').chat(['a', 'b']),
+    };
+    await calls[method]();
+    const spans = await spansWhenDone(2);
+    expect(messageEvents(only(spans, SpanKind.CLIENT))).toEqual(client);
+    expect(messageEvents(only(spans, SpanKind.SERVER))).toEqual(server);
+  });
+});
+
+describe('Connect: a tag on the transport construction', () => {
+  it('traces every client made with that transport, with the server address', async () => {
+    const { address } = servers.get('connect')!;
+    expect(await modules.connect.say(address, { text: 'hi', next: [] })).toBe('connect(hi)');
+    const client = only(await spansWhenDone(2), SpanKind.CLIENT);
+    expect(client.attributes).toMatchObject({ 'rpc.system.name': 'connectrpc', 'rpc.method': 'stacks.Echo/Say', 'server.address': '127.0.0.1', 'server.port': Number(address.split(':')[1]) });
+  });
+});
+
+describe.each(['connect', 'nice-grpc'] as const)('%s: a streaming handler written as an async generator', (stack) => {
+  it('is the active span between its yields: a call made there is its child', async () => {
+    const next = [`grpc-js@${servers.get('grpc-js')!.address}`];
+    expect(await driver(stack).count({ count: 2, next })).toEqual([`${stack} grpc-js(0)`, `${stack} grpc-js(1)`]);
+    const hop = ['    stacks.Echo/Say CLIENT OK', '      stacks.Echo/Say SERVER OK'];
+    expect(tree(await spansWhenDone(6))).toBe([pair('Count', 'OK', 'OK'), ...hop, ...hop].join('\n'));
+  });
+});
+
+describe('across the stacks', () => {
+  it('Connect -> nice-grpc -> NestJS -> grpc-js: one trace, every CLIENT span the parent of its SERVER span', async () => {
+    const next = (['nice-grpc', 'nestjs', 'grpc-js'] as const).map((stack) => `${stack}@${servers.get(stack)!.address}`);
+    expect(await driver('connect').say({ text: 'chain', next })).toBe('connect(nice-grpc(nestjs(grpc-js(chain))))');
+    const spans = await spansWhenDone(8);
+    expect(tree(spans)).toBe(
+      [
+        'stacks.Echo/Say CLIENT OK',
+        '  stacks.Echo/Say SERVER OK',
+        '    stacks.Echo/Say CLIENT OK',
+        '      stacks.Echo/Say SERVER OK',
+        '        stacks.Echo/Say CLIENT OK',
+        '          stacks.Echo/Say SERVER OK',
+        '            stacks.Echo/Say CLIENT OK',
+        '              stacks.Echo/Say SERVER OK',
+      ].join('\n'),
+    );
+    expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
+    expect(spans.map((s) => s.attributes['rpc.system.name'])).toEqual(['grpc', 'grpc', 'grpc', 'grpc', 'grpc', 'grpc', 'connectrpc', 'connectrpc']);
+  });
+});
+
+describe('NestJS keeps working as written', () => {
+  it('dependency injection and decorator metadata are unchanged on a traced controller', () => {
+    const { NestEcho, Prefixer } = modules.nestjs;
+    // reflect-metadata, which the fixture loads, adds getMetadata to Reflect.
+    const { getMetadata } = Reflect as unknown as { getMetadata(key: string, target: object, property?: string): unknown };
+    expect(getMetadata('design:paramtypes', NestEcho)).toEqual([Prefixer]);
+    expect(getMetadata('design:paramtypes', NestEcho.prototype, 'say')).toEqual([Object, grpc.Metadata, Object]);
+  });
+});
+
+describe('nice-grpc: the RPC method read from the service definition', () => {
+  it('for a class implementing the generated interface, an object that satisfies the type, and an object given to server.add', () => {
+    const emitted = readFileSync(join(fixturesDir, 'stacks/out-test/nice-shapes.js'), 'utf8');
+    const named = [...emitted.matchAll(/serve(?:Stream)?\("([^"]+)",[\s\S]*?\{ method: "([^"]+)" \}/g)].map(([, name, method]) => `${name} ${method}`);
+    expect(named).toEqual([
+      'GeneratedInterfaceEcho.say stacks.Echo/Say',
+      'GeneratedInterfaceEcho.count stacks.Echo/Count',
+      'GeneratedInterfaceEcho.collect stacks.Echo/Collect',
+      'GeneratedInterfaceEcho.chat stacks.Echo/Chat',
+      'satisfiesEcho.say stacks.Echo/Say',
+      'say stacks.Echo/Say',
+    ]);
+  });
+});
+
+describe('builds without type information', () => {
+  it('Connect and grpc-js handlers are traced, and a nice-grpc implementation warns that its methods cannot be named', () => {
+    const build = compileWithTranspileModule(join(fixturesDir, 'stacks'));
+    expect(build.output).toMatch(/nice\.ts\(\d+,\d+\): warning TS95005: spanweave: The RPC method of 'say' is read from its nice-grpc service definition's type, and this build has no type information/);
+    expect(build.output).not.toMatch(/connect\.ts|grpc-js\.ts|nest\.ts/);
+    // The handlers are wrapped as in a tspc build; the stack is told apart when they are called.
+    for (const [file, name] of [['connect', 'ConnectEcho.say'], ['grpc-js', 'echoHandlers.say'], ['nest', 'NestEcho.say']]) {
+      expect(readFileSync(join(build.outDir, `${file}.js`), 'utf8')).toContain(`serve("${name}", arguments,`);
+    }
+  });
+});
