@@ -22,6 +22,9 @@ import { attachedComments, type FileTags, type FoundTag } from './tags/comments.
 import { parseTracedTag, type TracedTag } from './tags/grammar.js';
 import { unwrapExpression } from './utils/unwrap.js';
 
+/** Their clients do not tell a call site which RPC method a call is, so only their constructions can be traced. */
+const CONSTRUCTION_ONLY = 'Connect, nice-grpc and NestJS clients are traced at their construction: tag `createClient(...)`, the transport, `factory.create(...)` or `getService(...)`.';
+
 /** What the visitor of one file needs; set up once per file by the transformer. */
 export interface FileContext {
   readonly ts: typeof ts;
@@ -151,7 +154,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (tag.kind === 'http.client') {
       calls = findHttpCalls(t, file, body);
     } else if (context.checker === undefined) {
-      return warn('@traced grpc.client on a function finds its gRPC calls by their types, and this build has no type information (it transpiles files one at a time), so they are not traced. Tag the client construction instead: `/** @traced grpc.client */ const client = new XClient(...)`.');
+      return warn(`@traced grpc.client on a function finds its grpc-js calls by their types, and this build has no type information (it transpiles files one at a time), so they are not traced. Tag the client construction instead: \`/** @traced grpc.client */ const client = new XClient(...)\`. ${CONSTRUCTION_ONLY}`);
     } else {
       calls = findGrpcCalls(t, context.checker, body);
     }
@@ -163,7 +166,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       warn(
         tag.kind === 'http.client'
           ? '@traced http.client found no fetch(), http.request() or http.get() (or https) call in this function, so nothing is traced. Put the tag on the function that makes the call.'
-          : '@traced grpc.client found no call of a @grpc/grpc-js client method in this function, so nothing is traced. Put the tag on the function that makes the call, or on the client construction.',
+          : `@traced grpc.client found no call of a @grpc/grpc-js client method in this function, so nothing is traced. Put the tag on the function that makes the call, or on the client construction. ${CONSTRUCTION_ONLY}`,
       );
     }
   }
