@@ -46,6 +46,21 @@ async function serverSpan() {
 
 describe('server', () => {
   it.each([
+    ['throws', () => { throw new TypeError('no such order'); }],
+    ['rejects', async () => { throw new TypeError('no such order'); }],
+  ])('a fetch-style handler that %s: its span ends, an error with the exception', async (_, body) => {
+    try {
+      await runtime.serve(undefined, new Request('http://127.0.0.1/orders/1'), undefined, body);
+    } catch (error) {
+      expect(error).toBeInstanceOf(TypeError);
+    }
+    const span = await serverSpan();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'no such order' });
+    expect(span.attributes['error.type']).toBe('TypeError');
+    expect(span.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it.each([
     [200, SpanStatusCode.UNSET],
     [404, SpanStatusCode.UNSET],
     [503, SpanStatusCode.ERROR],

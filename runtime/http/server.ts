@@ -45,11 +45,17 @@ export function serve<T>(name: string | undefined, request: unknown, response: u
   const exchange = sdkSafely(() => new ServerExchange(tracer, name, shape === 'node' ? nodeRequestFacts(request as NodeRequest) : fetchRequestFacts(request as FetchRequest), attributes, options));
   if (exchange === undefined) return body();
   if (shape === 'node') exchange.watch(response as NodeResponse);
+  // A fetch-style handler that throws has no Response: its span ends with the error. A node
+  // response still ends the span when it finishes (a framework may answer the error).
+  const fail = (error: unknown): void => {
+    exchange.fail(error);
+    if (shape === 'fetch') exchange.respond(undefined);
+  };
   let result: T;
   try {
     result = withContext(exchange.context, body);
   } catch (error) {
-    exchange.fail(error);
+    fail(error);
     throw error;
   }
   if (result instanceof Promise) {
@@ -59,7 +65,7 @@ export function serve<T>(name: string | undefined, request: unknown, response: u
         return value;
       },
       (error: unknown) => {
-        exchange.fail(error);
+        fail(error);
         throw error;
       },
     ) as T;
