@@ -66,3 +66,19 @@ export function safeString(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/** `error.type` for a thrown value: its class name, else `_OTHER`. */
+export function errorType(error: unknown): string {
+  try {
+    return error instanceof Error ? bounded(error.name) : '_OTHER';
+  } catch {
+    return '_OTHER'; // a hostile error object
+  }
+}
+
+/** The attributes among `keys` that `attributes` has. */
+export function pick(attributes: Attributes, keys: readonly string[]): Attributes {
+  const picked: Attributes = {};
+  for (const key of keys) if (attributes[key] !== undefined) picked[key] = attributes[key];
+  return picked;
+}

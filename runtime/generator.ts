@@ -1,8 +1,8 @@
-import type { Context, Span } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endSpan, endWithError, startSpan, withContext } from './span.js';
+import { endCall, failCall, startSpan, withContext, type ActiveSpan } from './span.js';
 import { activeTracer } from './tracer.js';
 
 /**
@@ -14,7 +14,7 @@ import { activeTracer } from './tracer.js';
 export function runGenerator<T, R, N>(name: string, generator: Generator<T, R, N>, attributes?: AttributeSource, hop?: Hop): Generator<T, R, N> {
   const tracer = activeTracer();
   const started = tracer && startSpan(tracer, name, attributes, hop);
-  return started === undefined ? generator : new TracedGenerator(generator, started.span, started.context);
+  return started === undefined ? generator : new TracedGenerator(generator, started);
 }
 
 /** The same for async generators: each step's promise settles before the span may end. */
@@ -26,7 +26,7 @@ export function runAsyncGenerator<T, R, N>(
 ): AsyncGenerator<T, R, N> {
   const tracer = activeTracer();
   const started = tracer && startSpan(tracer, name, attributes, hop);
-  return started === undefined ? generator : new TracedAsyncGenerator(generator, started.span, started.context);
+  return started === undefined ? generator : new TracedAsyncGenerator(generator, started);
 }
 
 /** A generator method; `never` admits next, return and throw whatever their value types. */
@@ -35,22 +35,25 @@ type Step<T> = (this: unknown, value: never) => T;
 abstract class TracedIteration<G extends object> {
   protected ended = false;
 
+  protected readonly spanContext: Context;
+
   constructor(
     protected readonly generator: G,
-    private readonly span: Span,
-    protected readonly spanContext: Context,
-  ) {}
+    private readonly started: ActiveSpan,
+  ) {
+    this.spanContext = started.context;
+  }
 
   protected end(): void {
     if (this.ended) return;
     this.ended = true;
-    endSpan(this.span);
+    endCall(this.started);
   }
 
   protected fail(error: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    endWithError(this.span, error);
+    failCall(this.started, error);
   }
 }
 

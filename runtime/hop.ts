@@ -1,7 +1,8 @@
 import type { Attributes, Context, Link, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind } from './api.js';
-import { evaluateAttributes, type AttributeSource } from './attributes.js';
+import { evaluateAttributes, pick, type AttributeSource } from './attributes.js';
 import { carrierGetter, carrierSetter } from './carriers.js';
+import { startDuration } from './metrics.js';
 import type { ActiveSpan } from './span.js';
 
 /**
@@ -28,12 +29,13 @@ export function startHopSpan(tracer: Tracer, name: string, attributes: Attribute
   if (hop.kind === 'producer') {
     const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes: spanAttributes }, active);
     const spanContext = trace.setSpan(active, span);
+    const duration = startDuration('messaging.client.operation.duration', pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES));
     try {
       propagation.inject(spanContext, carrier, carrierSetter);
     } catch (error) {
       diag.debug('spanweave: injecting into a producer carrier failed', error);
     }
-    return { span, context: spanContext };
+    return { span, context: spanContext, duration };
   }
   const batch = isBatch(carrier);
   const incoming = batch ? carrier.map((message) => extracted(active, message)) : [extracted(active, carrier)];
@@ -46,8 +48,11 @@ export function startHopSpan(tracer: Tracer, name: string, attributes: Attribute
   const continued = !batch && hop.public !== true;
   const parent = continued ? incoming[0]! : active;
   const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes: spanAttributes, root: hop.public === true, links: continued ? undefined : links }, parent);
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, context: trace.setSpan(parent, span), duration: startDuration('messaging.process.duration', pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES)) };
 }
+
+/** What the messaging duration metrics keep of a hop's attributes: the system, destination and operation, never a message's own values. */
+const MESSAGING_METRIC_ATTRIBUTES = ['messaging.system', 'messaging.destination.name', 'messaging.operation.type', 'messaging.operation.name', 'messaging.consumer.group.name'];
 
 function evaluateCarrier(hop: Hop): unknown {
   try {

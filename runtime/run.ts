@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
-import { endSpan, endWithError, isPlainPromise, startSpan, withContext } from './span.js';
+import { endCall, failCall, isPlainPromise, startSpan, withContext } from './span.js';
 import { activeTracer } from './tracer.js';
 
 // Each entry point is a small function that the engine can inline into the traced function, with
@@ -32,28 +32,27 @@ export function runAsync<T>(name: string, body: () => Promise<T>, attributes?: A
 function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: AttributeSource | undefined, hop: Hop | undefined): T {
   const started = startSpan(tracer, name, attributes, hop);
   if (started === undefined) return body();
-  const { span, context: spanContext } = started;
   let result: T;
   try {
-    result = withContext(spanContext, body);
+    result = withContext(started.context, body);
   } catch (error) {
-    endWithError(span, error);
+    failCall(started, error);
     throw error;
   }
   if (isPlainPromise(result)) {
     // A new promise that rejects like the body's, so a rejection nobody handles stays unhandled.
     return result.then(
       (value: unknown) => {
-        endSpan(span);
+        endCall(started);
         return value;
       },
       (error: unknown) => {
-        endWithError(span, error);
+        failCall(started, error);
         throw error;
       },
     ) as T;
   }
-  endSpan(span);
+  endCall(started);
   return result;
 }
 
@@ -62,13 +61,12 @@ function traceCall<T>(tracer: Tracer, name: string, body: () => T, attributes: A
 async function traceAsyncCall<T>(tracer: Tracer, name: string, body: () => Promise<T>, attributes: AttributeSource | undefined, hop: Hop | undefined): Promise<T> {
   const started = startSpan(tracer, name, attributes, hop);
   if (started === undefined) return body();
-  const { span, context: spanContext } = started;
   try {
-    const value = await withContext(spanContext, body);
-    endSpan(span);
+    const value = await withContext(started.context, body);
+    endCall(started);
     return value;
   } catch (error) {
-    endWithError(span, error);
+    failCall(started, error);
     throw error;
   }
 }

@@ -1,14 +1,16 @@
 import type { Context, Exception, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { context, diag, trace, SpanKind, SpanStatusCode } from './api.js';
-import { bounded, evaluateAttributes, safeString, type AttributeSource } from './attributes.js';
+import { bounded, errorType, evaluateAttributes, safeString, type AttributeSource } from './attributes.js';
 import { startHopSpan, type Hop } from './hop.js';
+import type { Duration } from './metrics.js';
 
 const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
 
-/** A started span and the context in which the traced function runs. */
+/** A started span and the context in which the traced function runs; a message hop's duration metric too. */
 export interface ActiveSpan {
   readonly span: Span;
   readonly context: Context;
+  readonly duration?: Duration;
 }
 
 /**
@@ -45,6 +47,18 @@ function sdkFailed(error: unknown): undefined {
 /** Ends a span; an SDK that throws while ending it does not reach the program. */
 export function endSpan(span: Span): void {
   sdkSafely(() => span.end());
+}
+
+/** Ends a traced call's span and records its duration, if it has one. */
+export function endCall(started: ActiveSpan): void {
+  endSpan(started.span);
+  started.duration?.record({}, started.context);
+}
+
+/** The same for a call that threw or rejected. Never throws: the value is the user's. */
+export function failCall(started: ActiveSpan, error: unknown): void {
+  endWithError(started.span, error);
+  started.duration?.record({ 'error.type': errorType(error) }, started.context);
 }
 
 /** Records a thrown or rejected value and ends the span. Never throws: the value is the user's. */

@@ -1,4 +1,4 @@
-import type { ProxyTracerProvider as ProxyTracerProviderType, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { MeterProvider, ProxyTracerProvider as ProxyTracerProviderType, Tracer, TracerProvider } from '@opentelemetry/api';
 import { ProxyTracerProvider, trace } from './api.js';
 import { VERSION } from './version.js';
 
@@ -14,6 +14,7 @@ const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
 const REGISTRY_KEY = Symbol.for('opentelemetry.js.api.1');
 interface Registry {
   trace?: TracerProvider;
+  metrics?: MeterProvider;
 }
 
 let registry: Registry | undefined;
@@ -43,6 +44,12 @@ export function activeTracer(): Tracer | undefined {
     knownTracer = isNoop(delegate) ? undefined : delegate.getTracer(SCOPE_NAME, VERSION);
   }
   return knownTracer;
+}
+
+/** The API's global registry, once any copy of the API has registered something there. */
+export function globalRegistry(): Registry | undefined {
+  if (registry === undefined && !watching) findRegistry();
+  return registry;
 }
 
 /**

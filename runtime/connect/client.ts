@@ -53,7 +53,8 @@ function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTa
       const outgoing = {
         system: 'connectrpc',
         method: `${method.parent.typeName}/${method.name}`,
-        attributes: { ...server, ...metadataAttributes(options?.metadata, (key) => [headers.get(key)], 'request') },
+        server,
+        attributes: metadataAttributes(options?.metadata, (key) => [headers.get(key)], 'request'),
         carrier: headers,
         setter: carrierSetter,
       };

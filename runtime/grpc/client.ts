@@ -63,7 +63,7 @@ export function grpcJsClientSpan(tracer: Tracer, parent: Context, path: string, 
   return new ClientSpan(
     tracer,
     parent,
-    { system: 'grpc', method: path.replace(/^\//, ''), attributes: { ...addressAttributes('server', target), ...grpcMetadataAttributes(metadata, options?.metadata, 'request') }, carrier: metadata, setter: metadataSetter },
+    { system: 'grpc', method: path.replace(/^\//, ''), server: addressAttributes('server', target), attributes: grpcMetadataAttributes(metadata, options?.metadata, 'request'), carrier: metadata, setter: metadataSetter },
     options,
   );
 }

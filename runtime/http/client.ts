@@ -1,11 +1,12 @@
 import { errorMonitor } from 'node:events';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
-import { bounded } from '../attributes.js';
+import { errorType, pick } from '../attributes.js';
 import { carrierSetter } from '../carriers.js';
+import { startDuration, type Duration } from '../metrics.js';
 import { endSpan, endWithError, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { methodAttributes, redactedUrl, serverAttributes, spanName } from './semconv.js';
+import { CLIENT_METRIC_ATTRIBUTES, methodAttributes, redactedUrl, serverAttributes, spanName } from './semconv.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -31,21 +32,21 @@ export function fetch(fetchFn: unknown, ...args: unknown[]): unknown {
   try {
     result = (fetchFn as AnyFunction)(...tracedArgs);
   } catch (error) {
-    fail(exchange.span, error);
+    fail(exchange, error);
     throw error;
   }
   if (!(result instanceof Promise)) {
-    endSpan(exchange.span);
+    end(exchange, undefined);
     return result;
   }
   return result.then(
     (response: unknown) => {
       const status = (response as { status?: unknown } | null)?.status;
-      end(exchange.span, typeof status === 'number' ? status : undefined);
+      end(exchange, typeof status === 'number' ? status : undefined);
       return response;
     },
     (error: unknown) => {
-      fail(exchange.span, error);
+      fail(exchange, error);
       throw error;
     },
   );
@@ -84,7 +85,7 @@ export function request(requestFn: unknown, ...args: unknown[]): unknown {
   try {
     sent = (requestFn as AnyFunction)(...tracedArgs) as ClientRequestLike;
   } catch (error) {
-    fail(exchange.span, error);
+    fail(exchange, error);
     throw error;
   }
   let ended = false;
@@ -97,13 +98,13 @@ export function request(requestFn: unknown, ...args: unknown[]): unknown {
   sent.once('response', (response: ClientRequestLike & { statusCode?: number }) => {
     responded = true;
     const status = response.statusCode;
-    const endResponse = () => once(() => end(exchange.span, status));
+    const endResponse = () => once(() => end(exchange, status));
     response.once('end', endResponse);
     response.once('close', endResponse);
   });
-  sent.on(errorMonitor, (error: unknown) => once(() => fail(exchange.span, error)));
+  sent.on(errorMonitor, (error: unknown) => once(() => fail(exchange, error)));
   sent.once('close', () => {
-    if (!responded) once(() => fail(exchange.span, new Error('the request closed before a response arrived')));
+    if (!responded) once(() => fail(exchange, new Error('the request closed before a response arrived')));
   });
   return sent;
 }
@@ -111,6 +112,7 @@ export function request(requestFn: unknown, ...args: unknown[]): unknown {
 interface ClientExchange {
   readonly span: Span;
   readonly context: Context;
+  readonly duration: Duration | undefined;
 }
 
 function startClientSpan(tracer: Tracer, method: string, url: URL | undefined): ClientExchange {
@@ -118,28 +120,29 @@ function startClientSpan(tracer: Tracer, method: string, url: URL | undefined): 
   if (url) Object.assign(attributes, serverAttributes(url), { 'url.full': redactedUrl(url) });
   const parent = context.active();
   const span = tracer.startSpan(spanName(attributes, undefined), { kind: SpanKind.CLIENT, attributes }, parent);
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, context: trace.setSpan(parent, span), duration: startDuration('http.client.request.duration', pick(attributes, CLIENT_METRIC_ATTRIBUTES)) };
 }
 
 /** A response: its status code; 4xx and 5xx are errors for a client. */
-function end(span: Span, status: number | undefined): void {
+function end(exchange: ClientExchange, status: number | undefined): void {
+  const outcome: Attributes = {};
   if (status !== undefined) {
-    span.setAttribute('http.response.status_code', status);
+    outcome['http.response.status_code'] = status;
     if (status >= 400) {
-      span.setAttribute('error.type', String(status));
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      outcome['error.type'] = String(status);
+      exchange.span.setStatus({ code: SpanStatusCode.ERROR });
     }
   }
-  endSpan(span);
+  exchange.span.setAttributes(outcome);
+  endSpan(exchange.span);
+  exchange.duration?.record(outcome, exchange.context);
 }
 
-function fail(span: Span, error: unknown): void {
-  try {
-    span.setAttribute('error.type', error instanceof Error ? bounded(error.name) : '_OTHER');
-  } catch {
-    // a hostile error object
-  }
-  endWithError(span, error);
+function fail(exchange: ClientExchange, error: unknown): void {
+  const outcome = { 'error.type': errorType(error) };
+  exchange.span.setAttributes(outcome);
+  endWithError(exchange.span, error);
+  exchange.duration?.record(outcome, exchange.context);
 }
 
 /** The caller's headers (an object or node's flat `[name, value, ...]` array) plus the injected ones. */

@@ -48,3 +48,11 @@ export function headerAttributes(read: (name: string) => unknown, names: readonl
   }
   return attributes;
 }
+
+/**
+ * The request attributes each HTTP duration metric keeps: low cardinality, never a path or a
+ * query (the server's `http.route` comes only from `route=`); the server's `server.*` is opt-in
+ * in the conventions (it comes from the Host header), the client's is required.
+ */
+export const SERVER_METRIC_ATTRIBUTES = ['http.request.method', 'url.scheme', 'network.protocol.version'];
+export const CLIENT_METRIC_ATTRIBUTES = [...SERVER_METRIC_ATTRIBUTES, 'server.address', 'server.port'];

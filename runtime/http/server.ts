@@ -1,11 +1,12 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
-import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
+import { bounded, errorType, evaluateAttributes, pick, safeString, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
+import { startDuration, type Duration } from '../metrics.js';
 import { endSpan, sdkSafely, withContext } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import type { HttpServerOptions } from './options.js';
-import { headerAttributes, methodAttributes, serverAttributes, spanName } from './semconv.js';
+import { headerAttributes, methodAttributes, SERVER_METRIC_ATTRIBUTES, serverAttributes, spanName } from './semconv.js';
 
 /** The parts of a node:http `IncomingMessage` (or Express request) the runtime reads. */
 interface NodeRequest {
@@ -102,8 +103,10 @@ function fetchRequestFacts(request: FetchRequest): RequestFacts {
 class ServerExchange {
   readonly context: Context;
   private readonly span: Span;
+  private readonly duration: Duration | undefined;
   private ended = false;
-  private failed = false;
+  /** The `error.type` of a throw or rejection. */
+  private failure: string | undefined;
   private finished = false;
 
   constructor(tracer: Tracer, name: string | undefined, facts: RequestFacts, attributes: AttributeSource | undefined, options: HttpServerOptions | undefined) {
@@ -123,6 +126,10 @@ class ServerExchange {
       incoming,
     );
     this.context = trace.setSpan(incoming, this.span);
+    this.duration = startDuration('http.server.request.duration', {
+      ...pick(facts.attributes, SERVER_METRIC_ATTRIBUTES),
+      ...(options?.route !== undefined && { 'http.route': options.route }),
+    });
   }
 
   /** Node style: the exchange ends with the response, or with the connection if that closes first. */
@@ -143,10 +150,10 @@ class ServerExchange {
   /** A throw or rejection: recorded now; a node response still ends the span when it finishes. */
   fail(error: unknown): void {
     if (this.ended) return;
-    this.failed = true;
+    this.failure = errorType(error);
     try {
       this.span.recordException(error instanceof Error ? error : bounded(safeString(error)));
-      this.span.setAttribute('error.type', error instanceof Error ? bounded(error.name) : '_OTHER');
+      this.span.setAttribute('error.type', this.failure);
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(error instanceof Error ? safeString(error.message) : safeString(error)) });
     } catch {
       // a hostile error object: the status may be missing, the span still ends
@@ -156,15 +163,19 @@ class ServerExchange {
   private end(statusCode: number | undefined, closedEarly?: string): void {
     if (this.ended) return;
     this.ended = true;
-    if (statusCode !== undefined) this.span.setAttribute('http.response.status_code', statusCode);
-    if (!this.failed && closedEarly !== undefined) {
-      this.span.setAttribute('error.type', 'connection_closed');
+    const outcome: Attributes = statusCode === undefined ? {} : { 'http.response.status_code': statusCode };
+    if (this.failure !== undefined) {
+      outcome['error.type'] = this.failure;
+    } else if (closedEarly !== undefined) {
+      outcome['error.type'] = 'connection_closed';
       this.span.setStatus({ code: SpanStatusCode.ERROR, message: closedEarly });
-    } else if (!this.failed && statusCode !== undefined && statusCode >= 500) {
-      this.span.setAttribute('error.type', String(statusCode));
+    } else if (statusCode !== undefined && statusCode >= 500) {
+      outcome['error.type'] = String(statusCode);
       this.span.setStatus({ code: SpanStatusCode.ERROR });
     }
+    this.span.setAttributes(outcome);
     endSpan(this.span);
+    this.duration?.record(outcome, this.context);
   }
 }
 

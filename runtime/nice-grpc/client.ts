@@ -51,7 +51,8 @@ function tracedMethod(call: Method, method: MethodInfo, defaultMetadata: Metadat
     const outgoing = {
       system: 'grpc',
       method: method.path.slice(1),
-      attributes: { ...server, ...metadataAttributes(options?.metadata, (key) => metadata.getAll(key), 'request') },
+      server,
+      attributes: metadataAttributes(options?.metadata, (key) => metadata.getAll(key), 'request'),
       carrier: metadata,
       setter: carrierSetter,
     };

@@ -2,11 +2,12 @@ import type { Attributes, Context, Span, TextMapSetter, Tracer } from '@opentele
 import { propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
+import { startDuration, type Duration } from '../metrics.js';
 import { endSpan } from '../span.js';
 import { MessageEvents } from './messages.js';
 import type { GrpcTagOptions } from './options.js';
 import { addressAttributes } from './peer.js';
-import { describe, isError, oldRpcAttributes, Status, statusName, statusOf } from './status.js';
+import { describe, isError, oldRpcAttributes, Status, statusAttributes, statusName, statusOf } from './status.js';
 
 /** What a stack's client adapter knows of an outgoing call when it starts. */
 export interface OutgoingRpc {
@@ -14,7 +15,9 @@ export interface OutgoingRpc {
   readonly system: string;
   /** `package.Service/Method`. */
   readonly method: string;
-  /** The server address and the `metadata=` values. */
+  /** `server.address` and `server.port`, as far as the stack tells them. */
+  readonly server: Attributes;
+  /** The `metadata=` values. */
   readonly attributes: Attributes;
   /** The call's metadata or headers, which receive the span's context through `setter`. */
   readonly carrier: unknown;
@@ -25,14 +28,19 @@ export interface OutgoingRpc {
 export class ClientSpan {
   readonly messages: MessageEvents | undefined;
   private readonly span: Span;
+  private readonly context: Context;
+  private readonly duration: Duration | undefined;
   private ended = false;
 
   constructor(tracer: Tracer, parent: Context, outgoing: OutgoingRpc, options: GrpcTagOptions | undefined) {
-    const attributes: Attributes = { 'rpc.system.name': outgoing.system, 'rpc.method': outgoing.method, ...outgoing.attributes };
+    const identity: Attributes = { 'rpc.system.name': outgoing.system, 'rpc.method': outgoing.method, ...outgoing.server };
+    const attributes: Attributes = { ...identity, ...outgoing.attributes };
     if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, oldRpcAttributes(outgoing.system, outgoing.method));
     this.span = tracer.startSpan(outgoing.method, { kind: SpanKind.CLIENT, attributes }, parent);
+    this.context = trace.setSpan(parent, this.span);
     this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
-    propagation.inject(trace.setSpan(parent, this.span), outgoing.carrier, outgoing.setter);
+    this.duration = startDuration('rpc.client.call.duration', identity);
+    propagation.inject(this.context, outgoing.carrier, outgoing.setter);
   }
 
   /** Ends the span with the call's status (every status but OK is an error on a client), once. */
@@ -41,14 +49,12 @@ export class ClientSpan {
     this.ended = true;
     if (this.messages) this.messages.ended = true;
     const { span } = this;
-    span.setAttributes(addressAttributes('network.peer', peer));
-    span.setAttribute('rpc.status_code', statusName(code));
+    const status = statusAttributes(code, 'client');
+    span.setAttributes({ ...addressAttributes('network.peer', peer), ...status });
     if (EMIT_OLD_RPC_CONVENTIONS) span.setAttribute('rpc.grpc.status_code', code);
-    if (isError(code, 'client')) {
-      span.setAttribute('error.type', statusName(code));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(details || statusName(code)) });
-    }
+    if (isError(code, 'client')) span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(details || statusName(code)) });
     endSpan(span);
+    this.duration?.record(status, this.context);
   }
 }
 

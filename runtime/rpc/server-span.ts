@@ -2,10 +2,11 @@ import type { Attributes, Context, Span, TextMapGetter, Tracer } from '@opentele
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
 import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
+import { startDuration, type Duration } from '../metrics.js';
 import { endSpan } from '../span.js';
 import { MessageEvents } from './messages.js';
 import type { GrpcTagOptions } from './options.js';
-import { ask, describe, isError, oldRpcAttributes, Status, statusName, statusOf } from './status.js';
+import { ask, describe, isError, oldRpcAttributes, Status, statusAttributes, statusName, statusOf } from './status.js';
 
 /** What a stack's adapter reads from an incoming call; the same span follows from it whatever the stack. */
 export interface IncomingRpc {
@@ -31,6 +32,7 @@ export class ServerSpan {
   readonly context: Context;
   readonly messages: MessageEvents | undefined;
   private readonly span: Span;
+  private readonly duration: Duration | undefined;
   private ended = false;
 
   constructor(tracer: Tracer, private readonly incoming: IncomingRpc, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined) {
@@ -53,6 +55,7 @@ export class ServerSpan {
     );
     this.context = trace.setSpan(extracted, this.span);
     this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
+    this.duration = startDuration('rpc.server.call.duration', { 'rpc.system.name': incoming.system, 'rpc.method': incoming.method });
   }
 
   get isEnded(): boolean {
@@ -79,13 +82,12 @@ export class ServerSpan {
     this.ended = true;
     if (this.messages) this.messages.ended = true;
     if (code === Status.OK && this.deadlinePassed()) code = Status.DEADLINE_EXCEEDED;
-    this.span.setAttribute('rpc.status_code', statusName(code));
+    const status = statusAttributes(code, 'server');
+    this.span.setAttributes(status);
     if (EMIT_OLD_RPC_CONVENTIONS) this.span.setAttribute('rpc.grpc.status_code', code);
-    if (isError(code, 'server')) {
-      this.span.setAttribute('error.type', statusName(code));
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: describe(error) ?? statusName(code) });
-    }
+    if (isError(code, 'server')) this.span.setStatus({ code: SpanStatusCode.ERROR, message: describe(error) ?? statusName(code) });
     endSpan(this.span);
+    this.duration?.record(status, this.context);
   }
 
   /** A cancellation: the deadline's when it has passed (the client's timer usually fires first). */

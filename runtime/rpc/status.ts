@@ -47,6 +47,12 @@ export function isError(code: number, side: 'client' | 'server'): boolean {
   return side === 'client' ? code !== Status.OK : SERVER_ERRORS.has(code);
 }
 
+/** `rpc.status_code`, and `error.type` where the status is an error for that side: on spans and duration metrics alike. */
+export function statusAttributes(code: number, side: 'client' | 'server'): Attributes {
+  const name = statusName(code);
+  return isError(code, side) ? { 'rpc.status_code': name, 'error.type': name } : { 'rpc.status_code': name };
+}
+
 /** The attributes of the older RPC conventions that `rpc.method` no longer implies (`rpc/dup`). */
 export function oldRpcAttributes(system: string, method: string): Attributes {
   return { 'rpc.system': system, 'rpc.service': method.slice(0, Math.max(method.lastIndexOf('/'), 0)) };

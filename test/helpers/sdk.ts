@@ -3,6 +3,7 @@ import type * as Api from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import type * as ContextAsyncHooks from '@opentelemetry/context-async-hooks';
 import type * as Core from '@opentelemetry/core';
+import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 
 // The same CommonJS copies that compiled fixtures load through spanweave/runtime.
 const require = createRequire(import.meta.url);
@@ -12,6 +13,7 @@ const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-asyn
 const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('@opentelemetry/core') as typeof Core;
 
 export type FinishedSpan = SdkTraceBase.ReadableSpan;
+export const { AlwaysOffSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
 
 export interface TestSdk {
   /** Spans ended so far, in the order they ended. */
@@ -27,9 +29,9 @@ export interface TestSdk {
  * AsyncLocalStorage context, W3C trace-context and baggage propagation; `processors` see every
  * span first.
  */
-export function installSdk(processors: readonly SdkTraceBase.SpanProcessor[] = []): TestSdk {
+export function installSdk(processors: readonly SdkTraceBase.SpanProcessor[] = [], sampler?: SdkTraceBase.Sampler): TestSdk {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [...processors, new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({ spanProcessors: [...processors, new SimpleSpanProcessor(exporter)], sampler });
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   api.trace.setGlobalTracerProvider(provider);
   api.propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
@@ -76,4 +78,65 @@ export function spanTree(spans: readonly FinishedSpan[], { markErrors = false } 
 
 function hrtimeNs([seconds, nanos]: Api.HrTime): number {
   return seconds * 1e9 + nanos;
+}
+
+/** One histogram data point: its attributes, count and buckets. */
+export interface HistogramPoint {
+  readonly name: string;
+  readonly unit: string;
+  readonly attributes: Api.Attributes;
+  readonly count: number;
+  readonly boundaries: number[];
+  readonly sum: number;
+}
+
+export interface TestMetrics {
+  /** spanweave's histogram points collected now (cumulative since install). */
+  collect(): Promise<HistogramPoint[]>;
+  /** The trace id of the span active at each measurement: what a trace-based exemplar filter reads. */
+  readonly traceIds: string[];
+  uninstall(): void;
+}
+
+/**
+ * Registers a real MeterProvider with a reader the test collects from. A view over every
+ * instrument keeps the attributes as they are and notes the context each measurement was made in.
+ */
+export function installMetrics(): TestMetrics {
+  const { MeterProvider, MetricReader, DataPointType } = require('@opentelemetry/sdk-metrics') as typeof SdkMetrics;
+  class CollectingReader extends MetricReader {
+    protected async onShutdown(): Promise<void> {}
+    protected async onForceFlush(): Promise<void> {}
+  }
+  const reader = new CollectingReader();
+  const traceIds: string[] = [];
+  const noteContext: SdkMetrics.IAttributesProcessor = {
+    process(incoming, measurementContext) {
+      const spanContext = measurementContext && api.trace.getSpanContext(measurementContext);
+      if (spanContext) traceIds.push(spanContext.traceId);
+      return incoming;
+    },
+  };
+  const provider = new MeterProvider({ readers: [reader], views: [{ instrumentName: '*', attributesProcessors: [noteContext] }] });
+  api.metrics.setGlobalMeterProvider(provider);
+  return {
+    traceIds,
+    async collect() {
+      const { resourceMetrics } = await reader.collect();
+      return resourceMetrics.scopeMetrics
+        .filter((scope) => scope.scope.name === 'spanweave')
+        .flatMap((scope) => scope.metrics)
+        .filter((metric) => metric.dataPointType === DataPointType.HISTOGRAM)
+        .flatMap((metric) =>
+          metric.dataPoints.map((point) => {
+            const value = point.value as SdkMetrics.Histogram;
+            return { name: metric.descriptor.name, unit: metric.descriptor.unit, attributes: point.attributes, count: value.count, boundaries: value.buckets.boundaries, sum: value.sum ?? 0 };
+          }),
+        );
+    },
+    uninstall() {
+      api.metrics.disable();
+      void provider.shutdown();
+    },
+  };
 }
