@@ -62,12 +62,29 @@ it('the demo (npm start) compiles the shop with tspc, runs its five services in 
       ' └─ shop.Users/GetUser users SERVER <bar> ERROR users database is on fire',
     ].join('\n'),
   );
+  // Every call each service served, from the duration metrics the tags record.
+  expect(output.replace(/ [\d.]+ ms/g, ' <ms>')).toContain(
+    [
+      'every call each service served, sampled or not (its duration metrics):',
+      '',
+      'service operation calls errors p50 p95 p99',
+      'gateway shop.Gateway/PlaceOrder 3 1 <ms> <ms> <ms>',
+      'orders shop.Orders/Track 2 0 <ms> <ms> <ms>',
+      'orders shop.Orders/UploadItems 2 0 <ms> <ms> <ms>',
+      'users shop.Users/GetUser 3 1 <ms> <ms> <ms>',
+      'users shop.Users/ListUsers 1 0 <ms> <ms> <ms>',
+      'web GET /users 1 0 <ms> <ms> <ms>',
+      'web POST /orders 3 1 <ms> <ms> <ms>',
+      'worker process orders.placed 2 0 <ms> <ms> <ms>',
+    ].join('\n'),
+  );
   // The slow request: its GetUser SERVER span takes the 300 ms the Users service waits.
   const slow = stdout.split('\ntrace ')[3]!;
   expect(Number(/shop\.Users\/GetUser +users +SERVER +█[█ ]*([\d.]+) ms/.exec(slow)?.[1])).toBeGreaterThanOrEqual(300);
   const html = join(fixturesDir, 'grpc/out/trace.html');
   expect(existsSync(html)).toBe(true);
   expect(readFileSync(html, 'utf8')).toContain('process orders.placed');
+  expect(readFileSync(html, 'utf8')).toMatch(/<td>web<\/td><td>POST \/orders<\/td><td>3<\/td><td>1<\/td>/);
 });
 
 describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
@@ -86,8 +103,22 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
   const { MockOtlpServer } = createRequire(import.meta.url)('@elastic/mockotlpserver') as {
     MockOtlpServer: new (options: object) => { start(): Promise<void>; close(): Promise<void>; httpUrl: URL };
   };
+  interface OtlpMetricsRequest {
+    resourceMetrics: Array<{
+      resource: OtlpRequest['resourceSpans'][number]['resource'];
+      scopeMetrics: Array<{ scope: { name: string }; metrics: Array<{ name: string; histogram?: { dataPoints: Array<{ attributes: Array<{ key: string; value: { stringValue?: string } }>; count: number | string }> } }> }>;
+    }>;
+  }
   const received: OtlpRequest[] = [];
-  const receiver = new MockOtlpServer({ services: ['http'], httpHostname: '127.0.0.1', httpPort: 0, logLevel: 'warn', onTrace: (request: OtlpRequest) => received.push(request) });
+  const receivedMetrics: OtlpMetricsRequest[] = [];
+  const receiver = new MockOtlpServer({
+    services: ['http'],
+    httpHostname: '127.0.0.1',
+    httpPort: 0,
+    logLevel: 'warn',
+    onTrace: (request: OtlpRequest) => received.push(request),
+    onMetrics: (request: OtlpMetricsRequest) => receivedMetrics.push(request),
+  });
   beforeAll(() => receiver.start());
   afterAll(() => receiver.close());
 
@@ -112,5 +143,58 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT set', () => {
     expect([consumer.service, consumer.kind]).toEqual(['worker', 5]);
     const errors = spans.filter((span) => span.status.code === 2).map((span) => `${span.service} ${span.name} ${span.kind}`);
     expect(errors.sort()).toEqual(['gateway shop.Gateway/PlaceOrder 2', 'gateway shop.Users/GetUser 3', 'users shop.Users/GetUser 2', 'web POST /orders 2', 'web shop.Gateway/PlaceOrder 3']);
+  });
+
+  it('under a ratio sampler at the edge and parent-based samplers behind it, every trace is whole or absent, and the metrics count every call', async () => {
+    received.length = 0;
+    receivedMetrics.length = 0;
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    const env = {
+      ...process.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl.href,
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.5',
+      DEMO_ROUNDS: '5',
+    };
+    await promisify(execFile)(process.execPath, [join(fixturesDir, 'grpc/out/demo.js')], { env, encoding: 'utf8' });
+    const spans = received.flatMap((request) => request.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+    const traces = new Map<string, OtlpSpan[]>();
+    for (const span of spans) traces.set(hex(span.traceId), [...(traces.get(hex(span.traceId)) ?? []), span]);
+    // 20 requests, each kept or dropped whole: none kept or all kept has a chance of 2 in a million.
+    expect(traces.size).toBeGreaterThan(0);
+    expect(traces.size).toBeLessThan(20);
+    for (const trace of traces.values()) {
+      const ids = new Set(trace.map((span) => hex(span.spanId)));
+      const roots = trace.filter((span) => !span.parentSpanId?.length);
+      expect(roots.map((span) => span.name)).toHaveLength(1);
+      for (const span of trace) if (span.parentSpanId?.length) expect(ids.has(hex(span.parentSpanId)), `${span.name}'s parent`).toBe(true);
+      // A whole trace: every span of its request, through gRPC, HTTP and the queue.
+      const failed = trace.some((span) => span.status.code === 2);
+      expect(trace.length, roots[0]!.name).toBe(roots[0]!.name === 'GET /users' ? 3 : failed ? 5 : 13);
+    }
+    // The metrics of the same run count all 20 requests, kept or not.
+    const counts = new Map<string, number>();
+    for (const request of receivedMetrics) {
+      for (const resource of request.resourceMetrics) {
+        const service = resource.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue;
+        for (const metric of resource.scopeMetrics.filter((scope) => scope.scope.name === 'spanweave').flatMap((scope) => scope.metrics)) {
+          for (const point of metric.histogram?.dataPoints ?? []) {
+            const key = `${service} ${metric.name}`;
+            counts.set(key, (counts.get(key) ?? 0) + Number(point.count));
+          }
+        }
+      }
+    }
+    expect(Object.fromEntries([...counts].sort())).toEqual({
+      'gateway rpc.client.call.duration': 15 + 10 + 10,
+      'gateway rpc.server.call.duration': 15,
+      'orders messaging.client.operation.duration': 10,
+      'orders rpc.server.call.duration': 20,
+      'users rpc.server.call.duration': 20,
+      'web http.server.request.duration': 20,
+      'web rpc.client.call.duration': 20,
+      'worker messaging.process.duration': 10,
+    });
   });
 });

@@ -1,7 +1,10 @@
+import type { OperationRow } from './metrics.js';
 import type { WaterfallSpan } from './model.js';
 
 export interface HtmlOptions {
   readonly title?: string;
+  /** A table of each service's operations (calls, errors, percentiles) above the traces. */
+  readonly operations?: readonly OperationRow[];
 }
 
 /**
@@ -22,11 +25,21 @@ export function renderHtml(spans: readonly WaterfallSpan[], options: HtmlOptions
 </head>
 <body>
 <header><h1>${title}</h1><p id="summary"></p></header>
-<main><section id="traces"></section><aside id="details"><p class="hint">Click a span to see its details.</p></aside></main>
+${options.operations ? operationsTable(options.operations) : ''}<main><section id="traces"></section><aside id="details"><p class="hint">Click a span to see its details.</p></aside></main>
 <script type="application/json" id="spans">${data}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>
+`;
+}
+
+/** Every call the services counted, sampled or not: the duration metrics the tags record. */
+function operationsTable(rows: readonly OperationRow[]): string {
+  const ms = (seconds: number): string => `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
+  const body = rows
+    .map((r) => `<tr><td>${escapeText(r.service)}</td><td>${escapeText(r.operation)}</td><td>${r.calls}</td><td>${r.errors}</td><td>${ms(r.p50)}</td><td>${ms(r.p95)}</td><td>${ms(r.p99)}</td></tr>`)
+    .join('');
+  return `<section id="operations"><table><thead><tr><th>service</th><th>operation</th><th>calls</th><th>errors</th><th>p50</th><th>p95</th><th>p99</th></tr></thead><tbody>${body}</tbody></table></section>
 `;
 }
 
@@ -36,7 +49,8 @@ function escapeText(text: string): string {
 
 const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:13px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;background:#f7f8fa}
-header{padding:14px 20px;background:#fff;border-bottom:1px solid #e4e7eb}h1{font-size:16px;margin:0}#summary{margin:4px 0 0;color:#616e7c}
+header{padding:14px 20px;background:#fff;border-bottom:1px solid #e4e7eb}
+#operations{padding:12px 20px 0}#operations table{border-collapse:collapse;background:#fff;border:1px solid #e4e7eb}#operations th,#operations td{padding:4px 10px;border-bottom:1px solid #eef0f2;text-align:right}#operations th:nth-child(-n+2),#operations td:nth-child(-n+2){text-align:left}h1{font-size:16px;margin:0}#summary{margin:4px 0 0;color:#616e7c}
 main{display:grid;grid-template-columns:minmax(0,1fr) 380px;gap:16px;padding:16px 20px}
 .trace{background:#fff;border:1px solid #e4e7eb;border-radius:6px;margin-bottom:16px;overflow:hidden}
 .trace h2{font-size:13px;margin:0;padding:8px 12px;background:#f0f4f8;border-bottom:1px solid #e4e7eb;font-weight:600}

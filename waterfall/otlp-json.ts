@@ -44,11 +44,11 @@ export function fromOtlpJson(request: unknown): WaterfallSpan[] {
 const KINDS: Record<number, string> = { 1: 'INTERNAL', 2: 'SERVER', 3: 'CLIENT', 4: 'PRODUCER', 5: 'CONSUMER' };
 const STATUSES = ['UNSET', 'OK', 'ERROR'] as const;
 
-function field(value: unknown, key: string): unknown {
+export function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
 
-function list(value: unknown): unknown[] {
+export function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
@@ -71,7 +71,7 @@ function id(value: unknown): string {
   return Buffer.from(value, 'base64').toString('hex');
 }
 
-function attributes(value: unknown): Record<string, unknown> {
+export function attributes(value: unknown): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const entry of list(value)) {
     const key = field(entry, 'key');

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { WaterfallSpan } from './model.js';
+import { addOtlpJsonMetrics, type HistogramSeries } from './metrics.js';
 import { fromOtlpJson } from './otlp-json.js';
 
 export interface ReceiverOptions {
@@ -18,34 +19,42 @@ export interface WaterfallReceiver {
   readonly endpoint: string;
   /** Every span received so far. */
   spans(): readonly WaterfallSpan[];
+  /** Every histogram series received so far, each as its service last reported it. */
+  metrics(): readonly HistogramSeries[];
   close(): Promise<void>;
 }
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /**
- * An OTLP/HTTP receiver for traces in JSON, so that services in several processes can show one
- * waterfall: point their standard OTLP exporters at `endpoint` with
- * `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`, then render `spans()`.
+ * An OTLP/HTTP receiver for traces and metrics in JSON, so that services in several processes can
+ * show one waterfall and one table: point their standard OTLP exporters at `endpoint` with
+ * `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`, then render `spans()` and `metrics()`.
  */
 export async function startWaterfallReceiver(options: ReceiverOptions = {}): Promise<WaterfallReceiver> {
   const received: WaterfallSpan[] = [];
+  const series = new Map<string, HistogramSeries>();
+  const accept: Record<string, (request: unknown) => void> = {
+    '/v1/traces': (request) => {
+      const spans = fromOtlpJson(request);
+      received.push(...spans);
+      options.onSpans?.(spans);
+    },
+    '/v1/metrics': (request) => addOtlpJsonMetrics(series, request),
+  };
   const server = createServer((req, res) => {
     const reply = (status: number, body: object): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    if (req.method !== 'POST' || req.url?.split('?')[0] !== '/v1/traces') return reply(404, { message: 'only POST /v1/traces is served' });
+    const handle = req.method === 'POST' ? accept[req.url?.split('?')[0] ?? ''] : undefined;
+    if (handle === undefined) return reply(404, { message: 'only POST /v1/traces and /v1/metrics are served' });
     if (!req.headers['content-type']?.startsWith('application/json')) {
       return reply(415, { message: 'this receiver reads OTLP/JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json' });
     }
     readBody(req)
-      .then((body) => fromOtlpJson(JSON.parse(body)))
+      .then((body) => handle(JSON.parse(body)))
       .then(
-        (spans) => {
-          received.push(...spans);
-          options.onSpans?.(spans);
-          reply(200, {});
-        },
+        () => reply(200, {}),
         (error: Error) => reply(400, { message: error.message }),
       );
   });
@@ -54,6 +63,7 @@ export async function startWaterfallReceiver(options: ReceiverOptions = {}): Pro
   return {
     endpoint: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     spans: () => received,
+    metrics: () => [...series.values()],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
