@@ -1,8 +1,11 @@
-// gRPC throughput and latency on 127.0.0.1, one server process and one client process per
-// setting: no tracing; the SDK alone; @opentelemetry/instrumentation-grpc; spanweave (tags,
-// compiled with tspc). Both instrumentations record with the same SDK (sdk.cjs). All processes
-// stay up for the whole run, and each workload is run setting after setting (in a rotated order),
-// `reps` times, so that the machine's drift falls on all settings alike; medians are reported.
+// gRPC throughput, latency and CPU time per RPC on 127.0.0.1, one server process and one client
+// process per setting: no tracing; the SDK alone; @opentelemetry/instrumentation-grpc; a
+// hand-written minimal tracing (grpc/minimal.cjs: the floor); spanweave (tags, compiled with
+// tspc), and spanweave with a MeterProvider recording its duration metrics. Every tracing
+// setting records with the same SDK (sdk.cjs). All processes stay up for the whole run, and each
+// workload is run setting after setting (in a rotated order), `reps` times, so that the machine's
+// drift falls on all settings alike; medians are reported. CPU time is each process's own
+// (`process.cpuUsage()`, user + system), which moves far less than throughput on shared cores.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
@@ -18,7 +21,9 @@ const SETTINGS = {
   // the floor both instrumentations stand on.
   'SDK only': { build: 'out-plain', preload: sdk, env: { BENCH_SDK: '1' } },
   'instrumentation-grpc': { build: 'out-plain', preload: [...sdk, '--require', join(here, 'grpc/otel-grpc.cjs')], env: { BENCH_SDK: '1' } },
+  'hand-written minimal': { build: 'out-plain', preload: [...sdk, '--require', join(here, 'grpc/minimal.cjs')], env: { BENCH_SDK: '1' } },
   spanweave: { build: 'out-spanweave', preload: sdk, env: { BENCH_SDK: '1' } },
+  'spanweave + metrics': { build: 'out-spanweave', preload: sdk, env: { BENCH_SDK: '1', BENCH_METRICS: '1' } },
 };
 const STREAM_MESSAGES = 100;
 const WORKLOADS = [1, 16, 64].flatMap((concurrency) => [
@@ -28,9 +33,16 @@ const WORKLOADS = [1, 16, 64].flatMap((concurrency) => [
 
 const load = (build) => createRequire(import.meta.url)(join(here, 'grpc', build, 'echo.js'));
 
+/** The server process: prints its port, then its CPU time so far for each line it reads. */
 async function serve(build) {
   console.log(JSON.stringify({ port: await load(build).startServer() }));
+  for await (const _ of createInterface({ input: process.stdin })) console.log(JSON.stringify(cpuMicros()));
 }
+
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 /** Runs `total` calls, `concurrency` at a time; each call's latency in ns. */
 async function drive(call, total, concurrency) {
@@ -44,11 +56,12 @@ async function drive(call, total, concurrency) {
       latencies[index] = Number(process.hrtime.bigint() - start);
     }
   };
-  const start = process.hrtime.bigint();
+  const [start, cpu] = [process.hrtime.bigint(), cpuMicros()];
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const clientCpu = (cpuMicros() - cpu) / total;
   latencies.sort();
-  return { perSecond: total / seconds, p50: quantile(latencies, 0.5) / 1e3, p99: quantile(latencies, 0.99) / 1e3 };
+  return { perSecond: total / seconds, p50: quantile(latencies, 0.5) / 1e3, p99: quantile(latencies, 0.99) / 1e3, clientCpu };
 }
 
 /** The client process: warms up, then runs each workload it reads on stdin (a JSON line). */
@@ -97,7 +110,14 @@ async function start({ build, preload, env }) {
     client.stop();
     server.stop();
   };
-  return { client, stop };
+  return { client, server, stop };
+}
+
+/** One workload on one setting: the client's figures, and the server's CPU time per call over it. */
+async function measure({ client, server }, workload) {
+  const before = await server.ask('cpu');
+  const sample = await client.ask(workload);
+  return { ...sample, serverCpu: ((await server.ask('cpu')) - before) / workload.calls };
 }
 
 export async function runGrpc({ smoke = false, reps = 5 } = {}) {
@@ -110,7 +130,7 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
         const shift = (rep + index) % names.length;
         for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
           const calls = smoke ? Math.ceil(workload.calls / 200) : workload.calls;
-          samples[name][workload.name].push(await running[name].client.ask({ ...workload, calls }));
+          samples[name][workload.name].push(await measure(running[name], { ...workload, calls }));
         }
       }
     }
@@ -122,35 +142,45 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
     results[name] = {};
     for (const workload of Object.keys(samples[name])) {
       const of = (key) => median(samples[name][workload].map((sample) => sample[key]));
-      results[name][workload] = { perSecond: of('perSecond'), p50: of('p50'), p99: of('p99') };
+      results[name][workload] = { perSecond: of('perSecond'), p50: of('p50'), p99: of('p99'), clientCpu: of('clientCpu'), serverCpu: of('serverCpu') };
     }
   }
   const base = results['no tracing'];
   const overhead = (name, workload, from = base) => 1 - results[name][workload].perSecond / from[workload].perSecond;
+  const cpu = (name, workload) => results[name][workload].clientCpu + results[name][workload].serverCpu;
+  const addedCpu = (name, workload) => cpu(name, workload) - cpu('no tracing', workload);
   const percent = (value) => `${(value * 100).toFixed(1)}%`;
+  const share = (ours, theirs) => (theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a');
   const rows = Object.keys(base).flatMap((workload) =>
     names.map((name) => {
-      const { perSecond, p50, p99 } = results[name][workload];
-      return [workload, name, fixed(perSecond, 0), fixed(p50, 0), fixed(p99, 0), name === 'no tracing' ? '' : percent(overhead(name, workload))];
+      const { perSecond, p50, p99, clientCpu, serverCpu } = results[name][workload];
+      const traced = name !== 'no tracing';
+      return [workload, name, fixed(perSecond, 0), fixed(p50, 0), fixed(p99, 0), traced ? percent(overhead(name, workload)) : '', fixed(clientCpu, 1), fixed(serverCpu, 1), traced ? fixed(addedCpu(name, workload), 1) : ''];
     }),
   );
-  const share = (ours, theirs) => (theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a');
   const summary = Object.keys(base).map((workload) => {
-    const [ours, theirs] = [overhead('spanweave', workload), overhead('instrumentation-grpc', workload)];
-    const sdk = results['SDK only'];
-    const [oursBeyond, theirsBeyond] = [overhead('spanweave', workload, sdk), overhead('instrumentation-grpc', workload, sdk)];
-    return [workload, percent(theirs), percent(ours), share(ours, theirs), percent(overhead('SDK only', workload)), percent(theirsBeyond), percent(oursBeyond), share(oursBeyond, theirsBeyond)];
+    const [ours, theirs, floor] = [addedCpu('spanweave', workload), addedCpu('instrumentation-grpc', workload), addedCpu('hand-written minimal', workload)];
+    return [
+      workload,
+      fixed(theirs, 1),
+      fixed(floor, 1),
+      fixed(ours, 1),
+      share(ours, theirs),
+      share(ours, floor),
+      share(overhead('spanweave', workload), overhead('instrumentation-grpc', workload)),
+      fixed(addedCpu('spanweave + metrics', workload) - ours, 1),
+    ];
   });
   return {
     results,
     markdown: [
-      `Calls per second (a stream call is ${STREAM_MESSAGES} server messages), latency per call in µs; median of ${smoke ? 1 : reps} runs.`,
+      `Calls per second (a stream call is ${STREAM_MESSAGES} server messages), latency per call in µs, CPU time per call in µs (each process's user + system); median of ${smoke ? 1 : reps} runs.`,
       '',
-      table(['workload', 'setting', 'calls/s', 'p50 µs', 'p99 µs', 'throughput lost'], rows),
+      table(['workload', 'setting', 'calls/s', 'p50 µs', 'p99 µs', 'throughput lost', 'client CPU µs', 'server CPU µs', 'CPU added µs'], rows),
       '',
-      'Throughput lost against no tracing, and beyond what registering the SDK alone costs:',
+      'CPU added per RPC (client + server) against no tracing, and throughput lost, side by side:',
       '',
-      table(['workload', 'instrumentation-grpc', 'spanweave', 'ratio (target ≤ 0.50)', 'SDK only', 'instrumentation-grpc beyond the SDK', 'spanweave beyond the SDK', 'ratio'], summary),
+      table(['workload', 'instrumentation-grpc', 'hand-written minimal', 'spanweave', 'vs instrumentation-grpc (target ≤ 0.50)', 'vs minimal (target ≤ 1.25)', 'throughput lost vs instrumentation-grpc (target ≤ 0.50)', 'metrics add µs'], summary),
     ].join('\n'),
   };
 }

@@ -1,6 +1,7 @@
 // The service the gRPC benchmark calls: a unary echo and a server stream, tagged. Built twice:
-// with the spanweave plugin (out-spanweave) and without it (out-plain, for no tracing and for
-// @opentelemetry/instrumentation-grpc).
+// with the spanweave plugin (out-spanweave) and without it (out-plain, for no tracing, for
+// @opentelemetry/instrumentation-grpc, and for the hand-written minimal tracing of minimal.cjs,
+// which it finds in `globalThis.benchTracing`).
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { join } from 'node:path';
@@ -13,8 +14,11 @@ export interface EchoClient extends grpc.Client {
 
 const definition = protoLoader.loadSync(join(__dirname, '../echo.proto'));
 const { bench } = grpc.loadPackageDefinition(definition) as unknown as {
-  bench: { Echo: (new (address: string, credentials: grpc.ChannelCredentials) => EchoClient) & { service: grpc.ServiceDefinition } };
+  bench: { Echo: (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => EchoClient) & { service: grpc.ServiceDefinition } };
 };
+
+/** The hand-written minimal tracing (bench/grpc/minimal.cjs), where it is preloaded. */
+const handWritten = (globalThis as { benchTracing?: { interceptor: grpc.Interceptor; wrapServer<T extends object>(handlers: T): T } }).benchTracing;
 
 /** @traced grpc.server */
 const echo = {
@@ -29,11 +33,12 @@ const echo = {
 
 export async function startServer(): Promise<number> {
   const server = new grpc.Server();
-  server.addService(bench.Echo.service, echo);
+  server.addService(bench.Echo.service, handWritten ? handWritten.wrapServer(echo) : echo);
   return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))));
 }
 
 export function connect(port: number): EchoClient {
+  if (handWritten) return new bench.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { interceptors: [handWritten.interceptor] });
   /** @traced grpc.client */
   const client = new bench.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return client;
