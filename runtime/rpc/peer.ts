@@ -5,10 +5,26 @@ const SCHEMES = ['ipv4:', 'ipv6:', 'dns:'];
 /**
  * Splits `host:port`, `[v6]:port`, `ipv4:host:port` or `unix:/path` into address and port
  * attributes under `prefix` (`server` or `network.peer`). Unparseable input gives no attributes.
- * Runs three times per RPC: plain string operations, no regular expression.
+ * Runs three times per RPC, mostly on the same few strings (a channel's target, a connection's
+ * peer): the last ones parsed are kept, and what is returned must not be changed.
  */
 export function addressAttributes(prefix: 'server' | 'network.peer', value: unknown): Attributes {
   if (typeof value !== 'string' || value === '') return {};
+  const cache = prefix === 'server' ? serverCache : peerCache;
+  let attributes = cache.get(value);
+  if (attributes === undefined) {
+    attributes = parse(prefix, value);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(value, attributes);
+  }
+  return attributes;
+}
+
+const CACHE_SIZE = 64;
+const serverCache = new Map<string, Attributes>();
+const peerCache = new Map<string, Attributes>();
+
+function parse(prefix: 'server' | 'network.peer', value: string): Attributes {
   let target = value;
   const scheme = SCHEMES.find((candidate) => target.startsWith(candidate));
   if (scheme !== undefined) target = target.slice(target.startsWith('///', scheme.length) ? scheme.length + 3 : scheme.length);
