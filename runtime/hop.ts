@@ -1,7 +1,7 @@
 import type { Attributes, Context, Link, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind } from './api.js';
 import { evaluateAttributes, pick, type AttributeSource } from './attributes.js';
-import { carrierGetter, carrierSetter } from './carriers.js';
+import { carrierGetter, carrierSetter, isFlatList } from './carriers.js';
 import { startDuration } from './metrics.js';
 import type { ActiveSpan } from './span.js';
 
@@ -73,7 +73,7 @@ function extracted(active: Context, carrier: unknown): Context {
   }
 }
 
-/** An array of carriers, as opposed to one carrier that is an array of `[key, value]` pairs. */
+/** An array of carriers, as opposed to one carrier that is an array of `[key, value]` pairs or a flat `[field, value, ...]` list. */
 function isBatch(carrier: unknown): carrier is unknown[] {
-  return Array.isArray(carrier) && carrier.length > 0 && !carrier.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string');
+  return Array.isArray(carrier) && carrier.length > 0 && !carrier.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string') && !isFlatList(carrier);
 }

@@ -5,12 +5,14 @@
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as Grpc from '@grpc/grpc-js';
+import type * as Nats from 'nats';
 import type * as Runtime from '../runtime/index.js';
 import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 
 const require = createRequire(import.meta.url);
 const runtime = require('spanweave/runtime') as typeof Runtime;
 const grpc = require('@grpc/grpc-js') as typeof Grpc;
+const { headers: natsHeaders } = require('nats') as typeof Nats;
 const { SpanKind, SpanStatusCode, trace, propagation, context } = api;
 
 let sdk: TestSdk;
@@ -30,6 +32,12 @@ const shapes: Array<[string, () => unknown, (carrier: never, key: string) => unk
   ['fetch Headers', () => new Headers(), (c: Headers, k) => c.get(k)],
   ['grpc-js Metadata', () => new grpc.Metadata(), (c: Grpc.Metadata, k) => c.get(k)[0]],
   ['[key, value] pairs', () => [] as Array<[string, string]>, (c: Array<[string, string]>, k) => c.find(([name]) => name === k)?.[1]],
+  // A Redis Streams entry's fields, as XADD takes them and ioredis's XREAD gives them back (an
+  // empty array takes [key, value] pairs).
+  ['a flat [field, value, ...] list', () => ['order', 'o-1'], (c: string[], k) => c[c.indexOf(k) + 1]],
+  ['NATS MsgHdrs', () => natsHeaders(), (c: ReturnType<typeof natsHeaders>, k) => c.get(k)],
+  // SQS MessageAttributes keep the form of the attributes already there.
+  ['SQS MessageAttributes', () => ({ orderId: { DataType: 'String', StringValue: 'o-1' } }), (c: Record<string, { StringValue: string }>, k) => c[k]?.StringValue],
 ];
 
 describe('inject and extract', () => {
@@ -68,7 +76,8 @@ const hostile: Array<[string, unknown]> = [
   ['bad flags', { traceparent: `00-${traceId}-${spanId}-zz` }],
   ['a number', { traceparent: 42 }],
   ['an object', { traceparent: { toString: () => traceparent } }],
-  ['a Buffer', { traceparent: Buffer.from(traceparent) }],
+  ['bytes that are not UTF-8', { traceparent: Buffer.from([0xff, 0xfe, 0x30]) }],
+  ['a megabyte of bytes', { traceparent: Buffer.alloc(1 << 20, 0x61) }],
   ['a megabyte', { traceparent: 'a'.repeat(1 << 20), tracestate: 'b'.repeat(1 << 20), baggage: 'c'.repeat(1 << 20) }],
   ['10,000 tracestate members', { traceparent: 'x', tracestate: Array.from({ length: 10_000 }, (_, i) => `k${i}=v`).join(',') }],
   ['a throwing getter', Object.defineProperty({}, 'traceparent', { get: () => { throw new Error('boom'); }, enumerable: true })],
@@ -81,6 +90,19 @@ const hostile: Array<[string, unknown]> = [
   ['a string', traceparent],
   ['a function', () => traceparent],
 ];
+
+describe('values as broker clients deliver them', () => {
+  it.each([
+    ['a Buffer (kafkajs)', { traceparent: Buffer.from(traceparent) }],
+    ['an array of Buffers (kafkajs, a repeated header)', { traceparent: [Buffer.from(traceparent)] }],
+    ['a Uint8Array', { traceparent: new TextEncoder().encode(traceparent) }],
+    ['an SQS attribute', { traceparent: { DataType: 'String', StringValue: traceparent } }],
+    ['a string array (MQTT 5 user property)', { traceparent: [traceparent] }],
+    ['a flat list (ioredis XREAD)', ['order', 'o-1', 'traceparent', traceparent]],
+  ])('%s: continues the trace', (_, carrier) => {
+    expect(trace.getSpanContext(runtime.extract(carrier))).toMatchObject({ traceId, spanId, isRemote: true });
+  });
+});
 
 describe('hostile carriers', () => {
   it.each(hostile)('%s: extract starts a new trace, inject and extract never throw', (_, carrier) => {
