@@ -22,6 +22,15 @@ export const carrierSetter: TextMapSetter<unknown> = {
   },
 };
 
+/** SQS `MessageAttributes` (`system=aws_sqs`): each value is written as `{ DataType: 'String', StringValue }`. */
+export const sqsAttributesSetter: TextMapSetter<unknown> = {
+  set(carrier, key, value) {
+    if (typeof carrier === 'object' && carrier !== null && !Array.isArray(carrier)) attempt(() => ((carrier as Record<string, unknown>)[key] = sqsAttribute(value)), undefined);
+  },
+};
+
+const sqsAttribute = (value: string) => ({ DataType: 'String', StringValue: value });
+
 type Pair = [string, unknown];
 interface GetSet {
   get(key: string): unknown;
@@ -137,6 +146,6 @@ function write(carrier: unknown, key: string, value: string): void {
     carrier.set(key, value);
   } else {
     const record = carrier as Record<string, unknown>;
-    record[key] = isSqsAttributes(record) ? { DataType: 'String', StringValue: value } : value;
+    record[key] = isSqsAttributes(record) ? sqsAttribute(value) : value;
   }
 }

@@ -1,18 +1,22 @@
 import type { Attributes, Context, Link, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind } from './api.js';
-import { evaluateAttributes, pick, type AttributeSource } from './attributes.js';
-import { carrierGetter, carrierSetter, isFlatList } from './carriers.js';
+import { bounded, evaluateAttributes, pick, type AttributeSource } from './attributes.js';
+import { carrierGetter, carrierSetter, isFlatList, sqsAttributesSetter } from './carriers.js';
 import { startDuration } from './metrics.js';
 import type { ActiveSpan } from './span.js';
 
 /**
  * A message or custom-protocol hop, from `@traced producer into=<expr>` or
- * `@traced consumer from=<expr> [public]`: `carrier` evaluates the expression in the function.
+ * `@traced consumer from=<expr> [public] [system=<name>] [destination=<expr>]`: `carrier` and
+ * `destination` evaluate their expressions in the function; `named` says the tag gave `name=`.
  */
 export interface Hop {
   readonly kind: 'producer' | 'consumer';
   readonly carrier: () => unknown;
   readonly public?: boolean;
+  readonly system?: string;
+  readonly destination?: () => unknown;
+  readonly named?: boolean;
 }
 
 /**
@@ -22,16 +26,23 @@ export interface Hop {
  * conventions say; a `public` consumer links instead of continuing. A carrier that is missing,
  * throws or holds no valid context starts a new trace; nothing reaches the traced function.
  */
-export function startHopSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop): ActiveSpan {
+export function startHopSpan(tracer: Tracer, functionName: string, attributes: AttributeSource | undefined, hop: Hop): ActiveSpan {
   const active = context.active();
-  const carrier = evaluateCarrier(hop);
-  const spanAttributes: Attributes = { 'messaging.operation.type': hop.kind === 'producer' ? 'send' : 'process', ...(attributes && evaluateAttributes(attributes)) };
+  const carrier = evaluate(hop.carrier, hop.kind === 'producer' ? 'into=' : 'from=');
+  const operation = hop.kind === 'producer' ? 'send' : 'process';
+  const spanAttributes: Attributes = { 'messaging.operation.type': operation };
+  if (hop.system !== undefined) spanAttributes['messaging.system'] = hop.system;
+  const destination = hop.destination && evaluate(hop.destination, 'destination=');
+  if ((typeof destination === 'string' && destination !== '') || typeof destination === 'number') spanAttributes['messaging.destination.name'] = bounded(String(destination));
+  if (attributes) Object.assign(spanAttributes, evaluateAttributes(attributes));
+  // The conventions' name, `{operation} {destination}`, where the tag names a destination and no span name.
+  const name = hop.destination !== undefined && !hop.named && spanAttributes['messaging.destination.name'] !== undefined ? `${operation} ${String(spanAttributes['messaging.destination.name'])}` : functionName;
   if (hop.kind === 'producer') {
     const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes: spanAttributes }, active);
     const spanContext = trace.setSpan(active, span);
     const duration = startDuration('messaging.client.operation.duration', pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES));
     try {
-      propagation.inject(spanContext, carrier, carrierSetter);
+      propagation.inject(spanContext, carrier, hop.system === 'aws_sqs' ? sqsAttributesSetter : carrierSetter);
     } catch (error) {
       diag.debug('spanweave: injecting into a producer carrier failed', error);
     }
@@ -54,11 +65,12 @@ export function startHopSpan(tracer: Tracer, name: string, attributes: Attribute
 /** What the messaging duration metrics keep of a hop's attributes: the system, destination and operation, never a message's own values. */
 const MESSAGING_METRIC_ATTRIBUTES = ['messaging.system', 'messaging.destination.name', 'messaging.operation.type', 'messaging.operation.name', 'messaging.consumer.group.name'];
 
-function evaluateCarrier(hop: Hop): unknown {
+/** A tag's expression; one that throws reads as undefined (no context carried, no destination). */
+function evaluate(expression: () => unknown, option: string): unknown {
   try {
-    return hop.carrier();
+    return expression();
   } catch (error) {
-    diag.debug(`spanweave: the ${hop.kind === 'producer' ? 'into=' : 'from='} expression threw; no context is carried`, error);
+    diag.debug(`spanweave: the ${option} expression threw`, error);
     return undefined;
   }
 }

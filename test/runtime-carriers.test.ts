@@ -91,6 +91,23 @@ const hostile: Array<[string, unknown]> = [
   ['a function', () => traceparent],
 ];
 
+describe('a hop tagged with system= and destination=', () => {
+  it('names the span after the destination, records both, and writes an SQS carrier in its form', () => {
+    const attributes: Record<string, unknown> = {};
+    runtime.run('publish', () => undefined, undefined, { kind: 'producer', carrier: () => attributes, system: 'aws_sqs', destination: () => 'orders' });
+    const span = sdk.span('send orders');
+    expect(span.attributes).toMatchObject({ 'messaging.system': 'aws_sqs', 'messaging.destination.name': 'orders', 'messaging.operation.type': 'send' });
+    expect(attributes.traceparent).toEqual({ DataType: 'String', StringValue: `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01` });
+    runtime.run('handle', () => undefined, undefined, { kind: 'consumer', carrier: () => attributes, system: 'aws_sqs', destination: () => 'orders', named: true });
+    expect(sdk.span('handle').parentSpanContext?.spanId).toBe(span.spanContext().spanId);
+  });
+
+  it('a destination expression that throws leaves the name and attribute out; the function runs', () => {
+    expect(runtime.run('handle', () => 7, undefined, { kind: 'consumer', carrier: () => ({}), destination: () => { throw new Error('no queue'); } })).toBe(7);
+    expect(sdk.span('handle').attributes['messaging.destination.name']).toBeUndefined();
+  });
+});
+
 describe('values as broker clients deliver them', () => {
   it.each([
     ['a Buffer (kafkajs)', { traceparent: Buffer.from(traceparent) }],

@@ -19,7 +19,7 @@ import {
 } from './rewrite.js';
 import { importedRuntimeNames, type RuntimeModule } from './runtime-import.js';
 import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
-import { parseTracedTag, type TracedTag } from './tags/grammar.js';
+import { parseTracedTag, type ExpressionOption, type TracedTag } from './tags/grammar.js';
 import { unwrapExpression } from './utils/unwrap.js';
 
 /** Their clients do not tell a call site which RPC method a call is, so only their constructions can be traced. */
@@ -253,17 +253,27 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     }
   }
 
-  /** A producer's or consumer's `{ kind, carrier: () => expression, public? }`; null after a reported problem. */
+  /**
+   * A producer's or consumer's `{ kind, carrier: () => expression, public?, system?, destination?, named? }`;
+   * null after a reported problem.
+   */
   function hopOf(fn: TracedFunction, tag: TracedTag): ts.ObjectLiteralExpression | undefined | null {
     if (tag.carrier === undefined || (tag.kind !== 'producer' && tag.kind !== 'consumer')) return undefined;
-    const result = compileAttribute(t, context.transformation, fn, tag.carrier, context.globals);
-    if ('problem' in result) {
-      report(tag.carrier.pos, tag.carrier.expression.length, result.problem, DiagnosticCode.badAttribute);
-      return null;
-    }
+    const compile = (option: ExpressionOption): ts.Expression | undefined => {
+      const result = compileAttribute(t, context.transformation, fn, option, context.globals);
+      if ('expression' in result) return result.expression;
+      report(option.pos, option.expression.length, result.problem, DiagnosticCode.badAttribute);
+      return undefined;
+    };
+    const carrier = compile(tag.carrier);
+    const destination = tag.destination && compile(tag.destination);
+    if (carrier === undefined || (tag.destination !== undefined && destination === undefined)) return null;
     const { factory } = t;
-    const properties = [factory.createPropertyAssignment('kind', factory.createStringLiteral(tag.kind)), factory.createPropertyAssignment('carrier', thunk(result.expression))];
+    const properties = [factory.createPropertyAssignment('kind', factory.createStringLiteral(tag.kind)), factory.createPropertyAssignment('carrier', thunk(carrier))];
     if (tag.public) properties.push(factory.createPropertyAssignment('public', factory.createTrue()));
+    if (tag.system !== undefined) properties.push(factory.createPropertyAssignment('system', factory.createStringLiteral(tag.system)));
+    if (destination !== undefined) properties.push(factory.createPropertyAssignment('destination', thunk(destination)));
+    if (destination !== undefined && tag.name !== undefined) properties.push(factory.createPropertyAssignment('named', factory.createTrue()));
     return factory.createObjectLiteralExpression(properties, false);
   }
 

@@ -2,7 +2,8 @@
  * The `@traced` tag grammar, independent of TypeScript:
  *
  *   @traced [<kind>] [public] [messages] [name=<span name>] [route=<route>] [metadata=<key>,...]
- *           [headers=<name>,...] [from=<expression>] [into=<expression>] [attr.<key>=<expression>]...
+ *           [headers=<name>,...] [from=<expression>] [into=<expression>] [system=<messaging system>]
+ *           [destination=<expression>] [attr.<key>=<expression>]...
  *   @untraced
  *
  * Options are separated by white space; a value runs to the next white space outside quotes,
@@ -16,7 +17,7 @@ export interface TagText {
   readonly positions: readonly number[];
 }
 
-/** An expression option: `attr.<key>=<expression>`, `from=<expression>` or `into=<expression>`. */
+/** An expression option: `attr.<key>=<expression>`, `from=`, `into=` or `destination=<expression>`. */
 export interface ExpressionOption {
   readonly key: string;
   readonly expression: string;
@@ -41,6 +42,10 @@ export interface TracedTag {
   readonly route?: string;
   /** `from=` (consumer) or `into=` (producer): the message carrier. */
   readonly carrier?: ExpressionOption;
+  /** `system=kafka` (producer, consumer): `messaging.system`, and the carrier's form where it has one of its own. */
+  readonly system?: string;
+  /** `destination=<expression>` (producer, consumer): `messaging.destination.name`, and the span's name. */
+  readonly destination?: ExpressionOption;
   readonly attributes: readonly ExpressionOption[];
   /** File position of the `@` of the tag. */
   readonly pos: number;
@@ -65,12 +70,16 @@ const OPTION_KINDS: Readonly<Record<string, readonly TagKind[]>> = {
   route: ['http.server'],
   from: ['consumer'],
   into: ['producer'],
+  system: ['producer', 'consumer'],
+  destination: ['producer', 'consumer'],
   name: ['internal', 'grpc.server', 'http.server', 'producer', 'consumer'],
   attr: ['internal', 'grpc.server', 'http.server', 'producer', 'consumer'],
 };
 const WORD_OPTIONS = ['public', 'messages'];
 const KNOWN_WORDS = [...KINDS, ...WORD_OPTIONS];
-const KNOWN_KEYS = ['name', 'route', 'metadata', 'headers', 'from', 'into'];
+const KNOWN_KEYS = ['name', 'route', 'metadata', 'headers', 'from', 'into', 'system', 'destination'];
+/** `messaging.system` values: the conventions' well-known ones, and the brokers spanweave reads the carriers of. */
+export const MESSAGING_SYSTEMS = ['activemq', 'aws_sns', 'aws_sqs', 'eventgrid', 'eventhubs', 'gcp_pubsub', 'jms', 'kafka', 'mqtt', 'nats', 'pulsar', 'rabbitmq', 'redis', 'rocketmq', 'servicebus'];
 const LOWERCASE_KEY = /^[0-9a-z_.-]+$/;
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -82,6 +91,8 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
   let name: string | undefined;
   let route: string | undefined;
   let carrier: ExpressionOption | undefined;
+  let destination: ExpressionOption | undefined;
+  let system: string | undefined;
   let kind: TagKind = 'internal';
 
   for (const token of tokenize(body, problems)) {
@@ -104,7 +115,7 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
     }
     const key = token.text.slice(0, eq);
     // An expression keeps its quotes: attr.k="text" is a string literal.
-    const isExpression = key.startsWith('attr.') || key === 'from' || key === 'into';
+    const isExpression = key.startsWith('attr.') || key === 'from' || key === 'into' || key === 'destination';
     const value = isExpression ? token.text.slice(eq + 1) : unquote(token.text.slice(eq + 1));
     if (given.has(key) || (key.startsWith('attr.') && attributes.some((a) => `attr.${a.key}` === key))) {
       report(`'${key}=' is given twice. Keep one.`);
@@ -128,6 +139,11 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
       if (key === 'name') name = value;
       else if (key === 'route') route = value;
       else if (key === 'from' || key === 'into') carrier = { key: `${key}=`, expression: value, pos: valuePos };
+      else if (key === 'destination') destination = { key: 'destination=', expression: value, pos: valuePos };
+      else if (key === 'system') {
+        if (MESSAGING_SYSTEMS.includes(value)) system = value;
+        else report(`Unknown messaging system '${value}'.${suggest(value, MESSAGING_SYSTEMS)} Systems are ${MESSAGING_SYSTEMS.join(', ')}; for another, set attr.messaging.system="<name>".`, token.start + eq + 1, value.length);
+      }
       else {
         const keys = value.split(',').map((k) => k.trim().toLowerCase());
         const bad = keys.find((k) => !LOWERCASE_KEY.test(k));
@@ -146,7 +162,7 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
   if (kind === 'consumer' && carrier === undefined) problems.push({ pos: tagPos, length: 7, message: "A consumer needs the carrier its context comes from: add from=<expression>, e.g. from=message.headers." });
   if (problems.length > 0) return { problems };
   return {
-    tag: { kind, name, public: given.has('public'), messages: given.has('messages'), metadata: keyList['metadata'], headers: keyList['headers'], route, carrier, attributes, pos: tagPos },
+    tag: { kind, name, public: given.has('public'), messages: given.has('messages'), metadata: keyList['metadata'], headers: keyList['headers'], route, carrier, system, destination, attributes, pos: tagPos },
     problems,
   };
 }
@@ -159,7 +175,7 @@ function misplacedOption(written: string, option: string, kind: TagKind, kinds: 
 }
 
 const OPTIONS_HINT =
-  'Options are a kind (grpc.server, grpc.client, http.server, http.client, producer, consumer), public, messages, name=, route=, metadata=, headers=, from=, into= and attr.<key>=<expression>.';
+  'Options are a kind (grpc.server, grpc.client, http.server, http.client, producer, consumer), public, messages, name=, route=, metadata=, headers=, from=, into=, system=, destination= and attr.<key>=<expression>.';
 
 interface Token {
   readonly text: string;
