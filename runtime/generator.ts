@@ -1,5 +1,4 @@
 import type { Context } from '@opentelemetry/api';
-import { context } from './api.js';
 import type { AttributeSource } from './attributes.js';
 import type { Hop } from './hop.js';
 import { endCall, failCall, startSpan, withContext, type ActiveSpan } from './span.js';

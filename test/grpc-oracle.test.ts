@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compileWithTsc, compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
+import { treeOf } from './helpers/trees.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as ScenariosModule from '../fixtures/grpc/src/scenarios.js';
@@ -26,21 +27,13 @@ interface Comparable {
 }
 
 /** `name KIND CODE[ !]` lines, children indented under parents, siblings in start order. */
-function tree(spans: readonly Comparable[]): string {
-  const lines: string[] = [];
-  const ids = new Set(spans.map((s) => s.spanId));
-  const walk = (parent: string | undefined, depth: number): void => {
-    const children = spans
-      .filter((s) => (parent === undefined ? !s.parentSpanId || !ids.has(s.parentSpanId) : s.parentSpanId === parent))
-      .sort((a, b) => a.start[0] - b.start[0] || a.start[1] - b.start[1]);
-    for (const s of children) {
-      lines.push(`${'  '.repeat(depth)}${s.name} ${api.SpanKind[s.kind]} ${s.code}${s.status === api.SpanStatusCode.ERROR ? ' !' : ''}`);
-      walk(s.spanId, depth + 1);
-    }
-  };
-  walk(undefined, 0);
-  return lines.join('\n');
-}
+const tree = (spans: readonly Comparable[]): string =>
+  treeOf(spans, {
+    id: (s) => s.spanId,
+    parent: (s) => s.parentSpanId,
+    start: (s) => s.start,
+    label: (s) => `${s.name} ${api.SpanKind[s.kind]} ${s.code}${s.status === api.SpanStatusCode.ERROR ? ' !' : ''}`,
+  });
 
 let oracle: Map<string, Comparable[]>;
 let ours: Map<string, Comparable[]>;

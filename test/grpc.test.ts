@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type * as Grpc from '@grpc/grpc-js';
 import { compileWithTranspileModule, compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
+import { finishedTree } from './helpers/trees.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as CallsModule from '../fixtures/grpc/src/calls.js';
@@ -60,19 +61,8 @@ async function spansWhenDone(count: number): Promise<FinishedSpan[]> {
 const kindName = (span: FinishedSpan): string => SpanKind[span.kind];
 
 /** The spans as a tree of `name KIND status`, children indented under their parent. */
-function tree(spans: readonly FinishedSpan[]): string {
-  const lines: string[] = [];
-  const children = (parent: string | undefined) =>
-    spans
-      .filter((s) => (parent === undefined ? !spans.some((p) => p.spanContext().spanId === s.parentSpanContext?.spanId) : s.parentSpanContext?.spanId === parent))
-      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
-  const walk = (span: FinishedSpan, depth: number): void => {
-    lines.push(`${'  '.repeat(depth)}${span.name} ${kindName(span)} ${span.attributes['rpc.status_code']}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
-    for (const child of children(span.spanContext().spanId)) walk(child, depth + 1);
-  };
-  for (const root of children(undefined)) walk(root, 0);
-  return lines.join('\n');
-}
+const tree = (spans: readonly FinishedSpan[]): string =>
+  finishedTree(spans, (span) => `${span.name} ${kindName(span)} ${span.attributes['rpc.status_code']}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
 
 function only(spans: readonly FinishedSpan[], name: string, kind: number): FinishedSpan {
   const found = spans.filter((s) => s.name === name && s.kind === kind);

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import { compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
+import { finishedTree } from './helpers/trees.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/hops/src/app.js';
 import type * as EdgeModule from '../fixtures/hops/src/edge.js';
@@ -40,21 +41,7 @@ async function spansWhenDone(count: number): Promise<FinishedSpan[]> {
 }
 
 /** `name KIND` per span, children indented under their parent; `!` marks an error status. */
-function tree(spans: readonly FinishedSpan[]): string {
-  const ids = new Set(spans.map((s) => s.spanContext().spanId));
-  const lines: string[] = [];
-  const walk = (parent: string | undefined, depth: number): void => {
-    const children = spans
-      .filter((s) => (parent === undefined ? !ids.has(s.parentSpanContext?.spanId ?? '') : s.parentSpanContext?.spanId === parent))
-      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
-    for (const span of children) {
-      lines.push(`${'  '.repeat(depth)}${span.name} ${SpanKind[span.kind]}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
-      walk(span.spanContext().spanId, depth + 1);
-    }
-  };
-  walk(undefined, 0);
-  return lines.join('\n');
-}
+const tree = (spans: readonly FinishedSpan[]): string => finishedTree(spans, (span) => `${span.name} ${SpanKind[span.kind]}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
 
 function only(spans: readonly FinishedSpan[], kind: number, name?: string): FinishedSpan {
   const found = spans.filter((s) => s.kind === kind && (name === undefined || s.name === name));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type * as Grpc from '@grpc/grpc-js';
 import { compileWithTranspileModule, compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
+import { finishedTree } from './helpers/trees.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type { Driver } from '../fixtures/stacks/src/behaviour.js';
 
@@ -74,21 +75,8 @@ async function spansWhenDone(count: number): Promise<FinishedSpan[]> {
 }
 
 /** The spans as a tree of `name KIND status[ !]`, children indented under their parent. */
-function tree(spans: readonly FinishedSpan[]): string {
-  const lines: string[] = [];
-  const ids = new Set(spans.map((s) => s.spanContext().spanId));
-  const walk = (parent: string | undefined, depth: number): void => {
-    const children = spans
-      .filter((s) => (parent === undefined ? !ids.has(s.parentSpanContext?.spanId ?? '') : s.parentSpanContext?.spanId === parent))
-      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
-    for (const span of children) {
-      lines.push(`${'  '.repeat(depth)}${span.name} ${SpanKind[span.kind]} ${span.attributes['rpc.status_code']}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
-      walk(span.spanContext().spanId, depth + 1);
-    }
-  };
-  walk(undefined, 0);
-  return lines.join('\n');
-}
+const tree = (spans: readonly FinishedSpan[]): string =>
+  finishedTree(spans, (span) => `${span.name} ${SpanKind[span.kind]} ${span.attributes['rpc.status_code']}${span.status.code === SpanStatusCode.ERROR ? ' !' : ''}`);
 
 const pair = (method: string, client: string, server: string): string => `stacks.Echo/${method} CLIENT ${client}\n  stacks.Echo/${method} SERVER ${server}`;
 const driver = (stack: Stack): Driver => drivers.get(stack)!;

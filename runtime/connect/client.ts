@@ -3,11 +3,11 @@ import { context, diag } from '../api.js';
 import { carrierSetter } from '../carriers.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientSpan, endsWithIteration } from '../rpc/client-span.js';
+import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc/client-span.js';
 import { metadataAttributes } from '../rpc/metadata.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
-import { ask, describe, Status, statusOf } from '../rpc/status.js';
+import { ask, describe, statusOf } from '../rpc/status.js';
 
 /** The method descriptor a Connect client hands its transport (`DescMethod` of @bufbuild/protobuf). */
 interface MethodDescriptor {
@@ -67,17 +67,7 @@ function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTa
       if (started === undefined) return transport.unary(method, signal, timeoutMs, header, input, contextValues);
       const { span, headers } = started;
       span.messages?.sent();
-      return transport.unary(method, signal, timeoutMs, headers, input, contextValues).then(
-        (response) => {
-          span.messages?.received();
-          span.end(Status.OK, undefined);
-          return response;
-        },
-        (error: unknown) => {
-          span.end(statusOf(error), describe(error));
-          throw error;
-        },
-      );
+      return endsWithResponse(span, transport.unary(method, signal, timeoutMs, headers, input, contextValues));
     },
     stream(method, signal, timeoutMs, header, input, contextValues) {
       const tracer = activeTracer();

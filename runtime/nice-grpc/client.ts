@@ -4,11 +4,11 @@ import { context, diag } from '../api.js';
 import { carrierSetter } from '../carriers.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientSpan, endsWithIteration } from '../rpc/client-span.js';
+import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc/client-span.js';
 import { metadataAttributes } from '../rpc/metadata.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
-import { ask, describe, Status, statusOf } from '../rpc/status.js';
+import { ask } from '../rpc/status.js';
 
 /** One method of a service definition, as nice-grpc accepts them (ts-proto's generic definitions, or grpc-js's). */
 interface MethodInfo {
@@ -62,17 +62,7 @@ function tracedMethod(call: Method, method: MethodInfo, defaultMetadata: Metadat
     else span.messages?.sent();
     const result = call(request, { ...callOptions, metadata });
     if (method.responseStream) return endsWithIteration(span, result as AsyncIterable<unknown>);
-    return (result as Promise<unknown>).then(
-      (response) => {
-        span.messages?.received();
-        span.end(Status.OK, undefined);
-        return response;
-      },
-      (error: unknown) => {
-        span.end(statusOf(error), describe(error));
-        throw error;
-      },
-    );
+    return endsWithResponse(span, result as Promise<unknown>);
   };
 }
 

@@ -59,6 +59,24 @@ export class ClientSpan {
 }
 
 /**
+ * A unary or client-streaming response that ends the span when it settles: OK (a message
+ * received) or the error's status; the same value or error passes on.
+ */
+export function endsWithResponse<T>(span: ClientSpan, response: Promise<T>): Promise<T> {
+  return response.then(
+    (value) => {
+      span.messages?.received();
+      span.end(Status.OK, undefined);
+      return value;
+    },
+    (error: unknown) => {
+      span.end(statusOf(error), describe(error));
+      throw error;
+    },
+  );
+}
+
+/**
  * A response stream that ends the span when it is read to its end (OK), fails (the error's
  * code) or is left early (`return()`: the caller stopped reading, CANCELLED).
  */
