@@ -55,18 +55,30 @@ function isPairs(carrier: unknown[]): carrier is Pair[] {
   return carrier.every((entry) => Array.isArray(entry) && typeof entry[0] === 'string');
 }
 
-/** `[field, value, field, value, ...]`: an even number of entries, every field a string. */
+/**
+ * `[field, value, field, value, ...]`: an even number of entries, every field text (a string, or
+ * bytes as ioredis's `xreadBuffer` gives them).
+ */
 export function isFlatList(carrier: unknown[]): boolean {
   if (carrier.length === 0 || carrier.length % 2 !== 0) return false;
-  for (let i = 0; i < carrier.length; i += 2) if (typeof carrier[i] !== 'string') return false;
+  for (let i = 0; i < carrier.length; i += 2) if (fieldName(carrier[i]) === undefined) return false;
   return true;
+}
+
+function fieldName(entry: unknown): string | undefined {
+  return typeof entry === 'string' || entry instanceof Uint8Array ? oneText(entry) : undefined;
+}
+
+/** The values of a flat list whose field is `key`, in any case. */
+function flatValues(carrier: unknown[], key: string): unknown[] {
+  return carrier.filter((_, i) => i % 2 === 1 && fieldName(carrier[i - 1])?.toLowerCase() === key);
 }
 
 function keysOf(carrier: unknown): string[] {
   if (typeof carrier !== 'object' || carrier === null) return [];
   if (Array.isArray(carrier)) {
     if (isPairs(carrier)) return carrier.map(([key]) => key);
-    return isFlatList(carrier) ? carrier.filter((_, i) => i % 2 === 0) as string[] : [];
+    return isFlatList(carrier) ? carrier.filter((_, i) => i % 2 === 0).map((field) => fieldName(field)!) : [];
   }
   if (isGetSet(carrier)) {
     if (typeof carrier.getMap === 'function') return Object.keys(carrier.getMap());
@@ -79,7 +91,7 @@ function valueOf(carrier: unknown, key: string): string | string[] | undefined {
   if (typeof carrier !== 'object' || carrier === null) return undefined;
   if (Array.isArray(carrier)) {
     if (isPairs(carrier)) return text(carrier.filter(([name]) => name.toLowerCase() === key).map(([, value]) => value));
-    return isFlatList(carrier) ? text(carrier.filter((entry, i) => i % 2 === 1 && (carrier[i - 1] as string).toLowerCase() === key)) : undefined;
+    return isFlatList(carrier) ? text(flatValues(carrier, key)) : undefined;
   }
   if (isGetSet(carrier)) return text(carrier.get(key)) ?? text(carrier.get(matchingKey(carrier, key)));
   const record = carrier as Record<string, unknown>;
@@ -138,7 +150,7 @@ function write(carrier: unknown, key: string, value: string): void {
       if (existing) existing[1] = value;
       else carrier.push([key, value]);
     } else if (isFlatList(carrier)) {
-      const at = carrier.findIndex((entry, i) => i % 2 === 0 && (entry as string).toLowerCase() === key);
+      const at = carrier.findIndex((entry, i) => i % 2 === 0 && fieldName(entry)?.toLowerCase() === key);
       if (at >= 0) carrier[at + 1] = value;
       else carrier.push(key, value);
     }

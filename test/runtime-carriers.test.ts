@@ -102,6 +102,14 @@ describe('a hop tagged with system= and destination=', () => {
     expect(sdk.span('handle').parentSpanContext?.spanId).toBe(span.spanContext().spanId);
   });
 
+  it('a Redis Streams entry read as bytes (ioredis xreadBuffer) is one message to continue, not a batch', () => {
+    const entry = [Buffer.from('order'), Buffer.from('{}'), Buffer.from('traceparent'), Buffer.from(traceparent)];
+    runtime.run('process', () => undefined, undefined, { kind: 'consumer', carrier: () => entry });
+    const span = sdk.span('process');
+    expect(span.parentSpanContext?.spanId).toBe(spanId);
+    expect(span.attributes['messaging.batch.message_count']).toBeUndefined();
+  });
+
   it('a destination expression that throws leaves the name and attribute out; the function runs', () => {
     expect(runtime.run('handle', () => 7, undefined, { kind: 'consumer', carrier: () => ({}), destination: () => { throw new Error('no queue'); } })).toBe(7);
     expect(sdk.span('handle').attributes['messaging.destination.name']).toBeUndefined();
@@ -116,6 +124,7 @@ describe('values as broker clients deliver them', () => {
     ['an SQS attribute', { traceparent: { DataType: 'String', StringValue: traceparent } }],
     ['a string array (MQTT 5 user property)', { traceparent: [traceparent] }],
     ['a flat list (ioredis XREAD)', ['order', 'o-1', 'traceparent', traceparent]],
+    ['a flat list of bytes (ioredis xreadBuffer)', [Buffer.from('order'), Buffer.from('o-1'), Buffer.from('traceparent'), Buffer.from(traceparent)]],
   ])('%s: continues the trace', (_, carrier) => {
     expect(trace.getSpanContext(runtime.extract(carrier))).toMatchObject({ traceId, spanId, isRemote: true });
   });
