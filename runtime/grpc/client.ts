@@ -35,24 +35,30 @@ function clientInterceptor(address: string, options: GrpcTagOptions | undefined)
     checkDuplicateInstrumentation();
     const parent = context.active();
     let rpc: ClientSpan | undefined;
+    // Messages are counted only when the tag asks: each hook is one more layer per message.
+    const counting = options?.messages === true;
     const call: InterceptingCall = new InterceptingCall(next, {
       start(metadata, _listener, start) {
         rpc = sdkSafely(() => grpcJsClientSpan(tracer, parent, callOptions.method_definition.path, address, metadata, options));
         start(metadata, {
-          onReceiveMessage(message, nextMessage) {
-            rpc?.messages?.received();
-            nextMessage(message);
-          },
+          onReceiveMessage: counting
+            ? (message, nextMessage) => {
+                rpc?.messages?.received();
+                nextMessage(message);
+              }
+            : undefined,
           onReceiveStatus(status, nextStatus) {
             rpc?.end(status.code, status.details, call.getPeer());
             nextStatus(status);
           },
         });
       },
-      sendMessage(message, nextMessage) {
-        rpc?.messages?.sent();
-        nextMessage(message);
-      },
+      sendMessage: counting
+        ? (message, nextMessage) => {
+            rpc?.messages?.sent();
+            nextMessage(message);
+          }
+        : undefined,
     });
     return call;
   };
