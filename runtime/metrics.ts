@@ -5,17 +5,16 @@ import { VERSION } from './version.js';
 /**
  * The duration histograms of the semantic conventions that tags record, in seconds, with the
  * bucket boundaries the conventions advise for each (the same list for RPC, HTTP and messaging).
+ * Their descriptions are the conventions' and are left to them: the names say it, and this module
+ * is part of `spanweave/runtime`'s size budget.
  */
-const HISTOGRAMS = {
-  'rpc.server.call.duration': 'Measures the duration of an incoming Remote Procedure Call (RPC).',
-  'rpc.client.call.duration': 'Measures the duration of an outgoing Remote Procedure Call (RPC).',
-  'http.server.request.duration': 'Duration of HTTP server requests.',
-  'http.client.request.duration': 'Duration of HTTP client requests.',
-  'messaging.client.operation.duration': 'Duration of messaging operation initiated by a producer or consumer client.',
-  'messaging.process.duration': 'Duration of processing operation.',
-} as const;
-
-export type DurationHistogram = keyof typeof HISTOGRAMS;
+export type DurationHistogram =
+  | 'rpc.server.call.duration'
+  | 'rpc.client.call.duration'
+  | 'http.server.request.duration'
+  | 'http.client.request.duration'
+  | 'messaging.client.operation.duration'
+  | 'messaging.process.duration';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
@@ -67,7 +66,7 @@ function histogramOf(name: DurationHistogram): Histogram | undefined {
   }
   let histogram = histograms.get(name);
   if (histogram === undefined) {
-    histogram = meter!.createHistogram(name, { unit: 's', description: HISTOGRAMS[name], advice: { explicitBucketBoundaries: BUCKETS } });
+    histogram = meter!.createHistogram(name, { unit: 's', advice: { explicitBucketBoundaries: BUCKETS } });
     histograms.set(name, histogram);
   }
   return histogram;
