@@ -19,7 +19,7 @@ export type DurationHistogram =
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 /** `SPANWEAVE_METRICS=false` turns every tag's metrics off (read once, at load). */
-const METRICS_OFF = typeof process === 'object' && /^(false|off|0|no)$/i.test(process.env?.SPANWEAVE_METRICS ?? '');
+const METRICS_OFF = /^(false|off|0|no)$/i.test((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SPANWEAVE_METRICS ?? '');
 
 let knownProvider: MeterProvider | undefined;
 let meter: Meter | undefined;

@@ -295,6 +295,23 @@ describe('across the stacks', () => {
   });
 });
 
+describe('a handler called with arguments of no stack spanweave knows', () => {
+  it('runs untraced, after one warning for that handler', async () => {
+    const warnings: string[] = [];
+    const quiet = () => undefined;
+    api.diag.setLogger({ warn: (message: string) => warnings.push(message), error: quiet, info: quiet, debug: quiet, verbose: quiet }, api.DiagLogLevel.WARN);
+    try {
+      const { say } = modules['nice-grpc'].publicNiceEcho as { say(request: { text: string }): Promise<{ text: string }> };
+      expect(await say({ text: 'direct' })).toEqual({ text: 'nice-grpc(direct)' });
+      expect(await say({ text: 'again' })).toEqual({ text: 'nice-grpc(again)' });
+    } finally {
+      api.diag.disable();
+    }
+    expect(sdk.spans()).toEqual([]);
+    expect(warnings).toEqual([expect.stringContaining('handler publicNiceEcho.say was called with arguments of no gRPC stack spanweave knows')]);
+  });
+});
+
 describe('NestJS keeps working as written', () => {
   it('dependency injection and decorator metadata are unchanged on a traced controller', () => {
     const { NestEcho, Prefixer } = modules.nestjs;

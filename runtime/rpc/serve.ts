@@ -1,4 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
+import { diag } from '../api.js';
 import type { AttributeSource } from '../attributes.js';
 import { connectServerSpan, connectStatusOf, isConnectContext } from '../connect/server.js';
 import { endingCallback, grpcJsServerSpan, isGrpcJsCall } from '../grpc/server.js';
@@ -29,7 +30,7 @@ interface Served {
  * - NestJS `@GrpcMethod` / `@GrpcStreamMethod` `(data | messages$, metadata, call)`;
  * - Connect `(request | requests, context: HandlerContext)`;
  * - nice-grpc `(request | requests, context: CallContext)`.
- * Arguments of none of these shapes run the body untraced.
+ * Arguments of none of these shapes run the body untraced, after one warning per handler.
  */
 export function serve<T>(name: string, args: readonly unknown[], body: (second: unknown) => T, attributes?: AttributeSource, options?: GrpcTagOptions): T {
   const tracer = activeTracer();
@@ -70,12 +71,22 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
   let served: Served;
   if (isConnectContext(second)) served = settled(connectServerSpan(tracer, second, attributes, options), second, connectStatusOf);
   else if (isNiceContext(second)) served = settled(niceServerSpan(tracer, name, second, attributes, options), second, niceStatusOf);
-  else return undefined;
+  else return unrecognised(name);
   if (served.span.messages) {
     if (isAsyncIterable(first)) served.span.messages.observeIterable(first);
     else served.span.messages.received();
   }
   return served;
+}
+
+const warned = new Set<string>();
+
+function unrecognised(name: string): undefined {
+  if (!warned.has(name)) {
+    warned.add(name);
+    diag.warn(`spanweave: the @traced grpc.server handler ${name} was called with arguments of no gRPC stack spanweave knows (grpc-js, Connect, nice-grpc, NestJS), so it runs untraced. An arrow handler must declare its second parameter: (request, context) => ...`);
+  }
+  return undefined;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

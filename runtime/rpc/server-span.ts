@@ -10,7 +10,7 @@ import { ask, describe, isError, oldRpcAttributes, Status, statusAttributes, sta
 
 /** What a stack's adapter reads from an incoming call; the same span follows from it whatever the stack. */
 export interface IncomingRpc {
-  /** `rpc.system.name`: `grpc`, or `connectrpc` for Connect's own protocol. */
+  /** `rpc.system.name`: `grpc`, or `connectrpc` for whatever Connect serves (its conventions). */
   readonly system: string;
   /** `package.Service/Method`. */
   readonly method: string;
