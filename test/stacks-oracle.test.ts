@@ -194,26 +194,27 @@ it.each(STACKS.flatMap((stack) => names.map((name) => [stack, name] as const)))(
  * attributes (rpc.service + short rpc.method, integer rpc.grpc.status_code, net.peer.*) against the
  * current ones (fully qualified rpc.method, rpc.status_code name, error.type, network.peer.*,
  * server.*); nice-grpc-opentelemetry's `message` events on every streamed message, where spanweave
- * adds `rpc.message` events only with the tag's `messages` option; the exception each records.
+ * adds `rpc.message` events only with the tag's `messages` option (the fixture's nice-grpc server
+ * has it: unary messages too); the exception each records.
  */
 const attributes: Record<Stack, Record<string, { theirs: string[]; ours: string[] }>> = {
   'nice-grpc': {
     'say OK': {
       theirs: ['CLIENT rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | ', 'SERVER net.peer.ip net.peer.port rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | '],
-      ours: ['CLIENT rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | '],
+      ours: ['CLIENT rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | rpc.message rpc.message'],
     },
     'say NOT_FOUND': {
       // nice-grpc-opentelemetry records an exception only for what is not a ServerError (it answers UNKNOWN).
       theirs: ['CLIENT rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | ', 'SERVER net.peer.ip net.peer.port rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | '],
-      ours: ['CLIENT error.type rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | exception'],
+      ours: ['CLIENT error.type rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | rpc.message exception'],
     },
     'say THROW': {
       theirs: ['CLIENT rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | ', 'SERVER net.peer.ip net.peer.port rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | exception'],
-      ours: ['CLIENT error.type rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | exception'],
+      ours: ['CLIENT error.type rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | rpc.message exception'],
     },
     'chat OK': {
       theirs: ['CLIENT rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | message message message message', 'SERVER net.peer.ip net.peer.port rpc.grpc.status_code rpc.grpc.status_text rpc.method rpc.service rpc.system | message message message message'],
-      ours: ['CLIENT rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | '],
+      ours: ['CLIENT rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name | rpc.message rpc.message rpc.message rpc.message'],
     },
   },
   nestjs: {

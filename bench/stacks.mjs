@@ -1,0 +1,146 @@
+// CPU time per unary RPC for the stacks beyond grpc-js (fixtures/stacks, on 127.0.0.1), each beside
+// what its users would otherwise trace it with: nice-grpc with nice-grpc-opentelemetry's
+// middleware, Connect with a hand-written interceptor (stacks/connect-minimal.cjs; Connect-ES has
+// no OpenTelemetry instrumentation). One server and one client process per setting, all up for the
+// whole run; the workload runs setting after setting (rotated), `reps` times; medians of each
+// process's own CPU time (user + system) per call, and throughput.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixed, median, table } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const sdk = ['--require', join(here, 'sdk.cjs')];
+const STACKS = {
+  'nice-grpc': {
+    module: 'nice',
+    settings: { 'no tracing': 'plain', 'nice-grpc-opentelemetry': 'plain', spanweave: 'traced' },
+    options: (setting, side) => {
+      if (setting !== 'nice-grpc-opentelemetry') return {};
+      const otel = require('nice-grpc-opentelemetry');
+      return { middleware: side === 'server' ? otel.openTelemetryServerMiddleware() : otel.openTelemetryClientMiddleware() };
+    },
+  },
+  connect: {
+    module: 'connect',
+    settings: { 'no tracing': 'plain', 'hand-written interceptor': 'plain', spanweave: 'traced' },
+    options: (setting, side) => {
+      if (setting !== 'hand-written interceptor') return {};
+      const minimal = require('./stacks/connect-minimal.cjs');
+      return { interceptors: [side === 'server' ? minimal.serverInterceptor : minimal.clientInterceptor] };
+    },
+  },
+};
+const BUILDS = { plain: 'out-bench-plain', traced: 'out-bench' };
+const WORKLOAD = { calls: 5000, concurrency: 16 };
+
+const load = (stack, build) => require(join(here, '../fixtures/stacks', BUILDS[build], `${STACKS[stack].module}.js`));
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+/** The server process: prints its address, then its CPU time so far for each line it reads. */
+async function serve(stack, setting) {
+  const build = STACKS[stack].settings[setting];
+  const options = STACKS[stack].options(setting, 'server');
+  const server = stack === 'connect' ? await load(stack, build).startServer(undefined, options) : await load(stack, build).startServer(undefined, options);
+  console.log(JSON.stringify({ address: server.address }));
+  for await (const _ of createInterface({ input: process.stdin })) console.log(JSON.stringify(cpuMicros()));
+}
+
+/** The client process: warms up, then runs the workload for each line it reads. */
+async function clientLoop(stack, setting, address) {
+  const build = STACKS[stack].settings[setting];
+  const options = STACKS[stack].options(setting, 'client');
+  const driver = stack === 'connect' ? load(stack, build).driver(address, 'grpc', '2', options) : load(stack, build).driver(address, options);
+  const run = async (calls, concurrency) => {
+    let next = 0;
+    const worker = async () => {
+      while (next++ < calls) await driver.say({ text: 'hello' });
+    };
+    const [start, cpu] = [process.hrtime.bigint(), cpuMicros()];
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return { perSecond: calls / (Number(process.hrtime.bigint() - start) / 1e9), clientCpu: (cpuMicros() - cpu) / calls };
+  };
+  await run(1000, 16);
+  console.log(JSON.stringify({ ready: true }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    const { calls, concurrency } = JSON.parse(line);
+    console.log(JSON.stringify(await run(calls, concurrency)));
+  }
+  driver.close();
+}
+
+function child(args, env) {
+  const spawned = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: spawned.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`${args.join(' ')} exited`);
+    return JSON.parse(value);
+  };
+  const ask = (message) => {
+    spawned.stdin.write(`${JSON.stringify(message)}\n`);
+    return next();
+  };
+  return { next, ask, stop: () => spawned.kill() };
+}
+
+async function start(stack, setting) {
+  const env = setting === 'no tracing' ? {} : { BENCH_SDK: '1' };
+  const preload = setting === 'no tracing' ? [] : sdk;
+  const server = child([...preload, join(here, 'stacks.mjs'), '--server', stack, setting], env);
+  const { address } = await server.next();
+  const client = child([...preload, join(here, 'stacks.mjs'), '--client', stack, setting, address], env);
+  await client.next();
+  return { server, client, stop: () => (client.stop(), server.stop()) };
+}
+
+export async function runStacks({ smoke = false, reps = 5 } = {}) {
+  const workload = smoke ? { calls: 50, concurrency: 4 } : WORKLOAD;
+  const rows = [];
+  const summary = [];
+  for (const stack of Object.keys(STACKS)) {
+    const names = Object.keys(STACKS[stack].settings);
+    const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(stack, name)])));
+    const samples = Object.fromEntries(names.map((name) => [name, []]));
+    try {
+      for (let rep = 0; rep < (smoke ? 1 : reps); rep++) {
+        const shift = rep % names.length;
+        for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+          const { server, client } = running[name];
+          const before = await server.ask('cpu');
+          const sample = await client.ask(workload);
+          samples[name].push({ ...sample, serverCpu: ((await server.ask('cpu')) - before) / workload.calls });
+        }
+      }
+    } finally {
+      for (const { stop } of Object.values(running)) stop();
+    }
+    const of = (name, key) => median(samples[name].map((sample) => sample[key]));
+    const cpu = (name) => of(name, 'clientCpu') + of(name, 'serverCpu');
+    const added = (name) => cpu(name) - cpu('no tracing');
+    for (const name of names) {
+      rows.push([stack, name, fixed(of(name, 'perSecond'), 0), fixed(of(name, 'clientCpu'), 1), fixed(of(name, 'serverCpu'), 1), name === 'no tracing' ? '' : fixed(added(name), 1)]);
+    }
+    const [alternative] = names.filter((name) => name !== 'no tracing' && name !== 'spanweave');
+    summary.push([stack, alternative, fixed(added(alternative), 1), fixed(added('spanweave'), 1), added(alternative) > 0 ? (added('spanweave') / added(alternative)).toFixed(2) : 'n/a']);
+  }
+  return {
+    markdown: [
+      `Unary calls, ${workload.calls} at concurrency ${workload.concurrency}; calls per second and CPU time per call in µs (each process's user + system); median of ${smoke ? 1 : reps} runs.`,
+      '',
+      table(['stack', 'setting', 'calls/s', 'client CPU µs', 'server CPU µs', 'CPU added µs'], rows),
+      '',
+      table(['stack', 'what users trace it with otherwise', 'its CPU added µs', 'spanweave CPU added µs', 'spanweave / it'], summary),
+    ].join('\n'),
+  };
+}
+
+const role = process.argv[2];
+if (role === '--server') await serve(process.argv[3], process.argv[4]);
+else if (role === '--client') await clientLoop(process.argv[3], process.argv[4], process.argv[5]);
