@@ -6,12 +6,11 @@
 // workload is run setting after setting (in a rotated order), `reps` times, so that the machine's
 // drift falls on all settings alike; medians are reported. CPU time is each process's own
 // (`process.cpuUsage()`, user + system), which moves far less than throughput on shared cores.
-import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixed, median, quantile, table } from './harness.mjs';
+import { child, cpuMicros, fixed, median, quantile, table } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdk = ['--require', join(here, 'sdk.cjs')];
@@ -38,11 +37,6 @@ async function serve(build) {
   console.log(JSON.stringify({ port: await load(build).startServer() }));
   for await (const _ of createInterface({ input: process.stdin })) console.log(JSON.stringify(cpuMicros()));
 }
-
-const cpuMicros = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
 
 /** Runs `total` calls, `concurrency` at a time; each call's latency in ns. */
 async function drive(call, total, concurrency) {
@@ -82,22 +76,6 @@ async function clientLoop(build, port) {
     console.log(JSON.stringify(await drive(calls[kind], total, concurrency)));
   }
   client.close();
-}
-
-/** A child process that answers each line written to it with one JSON line. */
-function child(args, env) {
-  const spawned = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: spawned.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`${args.join(' ')} exited`);
-    return JSON.parse(value);
-  };
-  const ask = (message) => {
-    spawned.stdin.write(`${JSON.stringify(message)}\n`);
-    return next();
-  };
-  return { next, ask, stop: () => spawned.kill() };
 }
 
 /** A server and a warmed-up client for one setting. */

@@ -1,5 +1,6 @@
 // Timing helpers shared by the benchmarks: rounds of calls, interleaved, and their median.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -47,3 +48,25 @@ export const ratio = (value, base) => `${(value / base).toFixed(2)}×`;
 export function table(header, rows) {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
+
+/** A child process that answers each line written to it with one JSON line. */
+export function child(args, env) {
+  const spawned = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: spawned.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`${args.join(' ')} exited`);
+    return JSON.parse(value);
+  };
+  const ask = (message) => {
+    spawned.stdin.write(`${JSON.stringify(message)}\n`);
+    return next();
+  };
+  return { next, ask, stop: () => spawned.kill() };
+}
+
+/** This process's CPU time so far, user + system, in µs. */
+export const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};

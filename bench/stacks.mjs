@@ -4,12 +4,11 @@
 // no OpenTelemetry instrumentation). One server and one client process per setting, all up for the
 // whole run; the workload runs setting after setting (rotated), `reps` times; medians of each
 // process's own CPU time (user + system) per call, and throughput.
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixed, median, table } from './harness.mjs';
+import { child, cpuMicros, fixed, median, table } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -38,11 +37,6 @@ const BUILDS = { plain: 'out-bench-plain', traced: 'out-bench' };
 const WORKLOAD = { calls: 5000, concurrency: 16 };
 
 const load = (stack, build) => require(join(here, '../fixtures/stacks', BUILDS[build], `${STACKS[stack].module}.js`));
-const cpuMicros = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
-
 /** The server process: prints its address, then its CPU time so far for each line it reads. */
 async function serve(stack, setting) {
   const build = STACKS[stack].settings[setting];
@@ -73,21 +67,6 @@ async function clientLoop(stack, setting, address) {
     console.log(JSON.stringify(await run(calls, concurrency)));
   }
   driver.close();
-}
-
-function child(args, env) {
-  const spawned = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: spawned.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`${args.join(' ')} exited`);
-    return JSON.parse(value);
-  };
-  const ask = (message) => {
-    spawned.stdin.write(`${JSON.stringify(message)}\n`);
-    return next();
-  };
-  return { next, ask, stop: () => spawned.kill() };
 }
 
 async function start(stack, setting) {
