@@ -38,6 +38,7 @@ interface Modules {
     driver(address: string, protocol?: 'connect' | 'grpc' | 'grpc-web', httpVersion?: '1.1' | '2'): Driver;
     say(address: string, request: { text: string; next: string[] }): Promise<string>;
     PublicConnectEcho: new () => object;
+    PlainStreamConnectEcho: new () => object;
   };
   'nice-grpc': StackModule & { publicNiceEcho: object };
   nestjs: StackModule & { NestEcho: Function; Prefixer: Function };
@@ -305,19 +306,36 @@ describe('across the stacks', () => {
 });
 
 describe('a handler called with arguments of no stack spanweave knows', () => {
-  it('runs untraced, after one warning for that handler', async () => {
+  it('runs untraced, after one process warning for that handler', async () => {
     const warnings: string[] = [];
-    const quiet = () => undefined;
-    api.diag.setLogger({ warn: (message: string) => warnings.push(message), error: quiet, info: quiet, debug: quiet, verbose: quiet }, api.DiagLogLevel.WARN);
+    const listen = (warning: Error & { code?: string }) => warning.code === 'SPANWEAVE_UNTRACED_HANDLER' && warnings.push(warning.message);
+    process.on('warning', listen);
     try {
       const { say } = modules['nice-grpc'].publicNiceEcho as { say(request: { text: string }): Promise<{ text: string }> };
       expect(await say({ text: 'direct' })).toEqual({ text: 'nice-grpc(direct)' });
       expect(await say({ text: 'again' })).toEqual({ text: 'nice-grpc(again)' });
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
     } finally {
-      api.diag.disable();
+      process.off('warning', listen);
     }
     expect(sdk.spans()).toEqual([]);
     expect(warnings).toEqual([expect.stringContaining('handler publicNiceEcho.say was called with arguments of no gRPC stack spanweave knows')]);
+  });
+});
+
+describe('Connect: server streaming written as a plain function returning an AsyncIterable', () => {
+  it('keeps its span until the stream ends, with the status the stream ends with', async () => {
+    const server = await modules.connect.startServer(new modules.connect.PlainStreamConnectEcho());
+    try {
+      const client = modules.connect.driver(server.address);
+      expect(await client.count({ count: 2 })).toEqual(['connect 0', 'connect 1']);
+      expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'OK', 'OK'));
+      sdk.reset();
+      await expect(client.count({ count: 2, fail: 'INTERNAL' })).rejects.toMatchObject({ code: grpc.status.INTERNAL });
+      expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'INTERNAL !', 'INTERNAL !'));
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -109,7 +109,7 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
   if (fn.asteriskToken && !isAsync) return 'A gRPC handler cannot be a synchronous generator. Write a streaming handler as an `async *` generator (Connect, nice-grpc) or as a function taking the call (grpc-js).';
   let args: ts.Expression;
   if (tsInstance.isArrowFunction(fn)) {
-    const values = fn.parameters.map((_, index) => parameterValue(tsInstance, fn, index));
+    const values = runtimeParameters(tsInstance, fn).map((_, index) => parameterValue(tsInstance, fn, index));
     if (values.some((value) => value === undefined)) return 'A gRPC handler written as an arrow needs plain parameter names, (call, callback) => ... or (request, context) => ..., so that the runtime can see the call.';
     args = factory.createArrayLiteralExpression(values as ts.Expression[]);
   } else {
@@ -121,7 +121,7 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
     const generator = innerGenerator(tsInstance, fn.body as ts.Block, true);
     return returning(tsInstance, fn, factory.createYieldExpression(factory.createToken(tsInstance.SyntaxKind.AsteriskToken), callRuntime(tsInstance, request.runtime, 'serveStream', [name, args, generator, ...options])));
   }
-  const second = fn.parameters[1];
+  const second = runtimeParameters(tsInstance, fn)[1];
   return wrapHandler(tsInstance, fn, request, [args], second && tsInstance.isIdentifier(second.name) ? second.name.text : undefined);
 }
 
@@ -133,7 +133,7 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
 export function wrapHttpHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
   if (fn.asteriskToken) return 'An HTTP handler cannot be a generator. Write it as (req, res) => ... or (request) => Response.';
   const incoming = parameterValue(tsInstance, fn, 0);
-  const response = fn.parameters[1] === undefined ? undefinedValue(tsInstance) : parameterValue(tsInstance, fn, 1);
+  const response = runtimeParameters(tsInstance, fn)[1] === undefined ? undefinedValue(tsInstance) : parameterValue(tsInstance, fn, 1);
   if (incoming === undefined || response === undefined) return 'An HTTP handler written as an arrow needs its request and response parameters as plain names: (req, res) => ...';
   return wrapHandler(tsInstance, fn, request, [incoming, response], undefined);
 }
@@ -159,10 +159,16 @@ function wrapHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { 
 /** The value of parameter `index`: its name, or `arguments[index]` where a non-arrow destructures it. */
 function parameterValue(tsInstance: typeof ts, fn: TracedFunction, index: number): ts.Expression | undefined {
   const { factory } = tsInstance;
-  const parameter = fn.parameters[index];
+  const parameter = runtimeParameters(tsInstance, fn)[index];
   if (parameter && tsInstance.isIdentifier(parameter.name)) return factory.createIdentifier(parameter.name.text);
   if (tsInstance.isArrowFunction(fn)) return undefined;
   return factory.createElementAccessExpression(factory.createIdentifier('arguments'), index);
+}
+
+/** The parameters a call passes: a TypeScript `this:` parameter declares a type, not an argument. */
+function runtimeParameters(tsInstance: typeof ts, fn: TracedFunction): readonly ts.ParameterDeclaration[] {
+  const [first, ...rest] = fn.parameters;
+  return first && tsInstance.isIdentifier(first.name) && first.name.escapedText === 'this' ? rest : fn.parameters;
 }
 
 function undefinedValue(tsInstance: typeof ts): ts.Identifier {

@@ -5,7 +5,8 @@ import type { TracedFunction } from './rewrite.js';
  * Where a handler's service definition is named in the source, for stacks that do not tell a
  * handler which method it serves (nice-grpc): the handler is a member of an object literal or
  * class typed `ServiceImplementation<typeof XDefinition>` or implementing ts-proto's generated
- * `XServiceImplementation`, or of an object literal passed inline to `server.add(XDefinition, {...})`.
+ * `XServiceImplementation` (not grpc-js's `UntypedServiceImplementation`), or of an object literal
+ * passed inline to `server.add(XDefinition, {...})`.
  */
 export type DefinitionSite = { readonly typeQuery: ts.TypeNode } | { readonly generatedInterface: ts.TypeReferenceNode | ts.ExpressionWithTypeArguments } | { readonly value: ts.Expression };
 
@@ -34,7 +35,7 @@ export function definitionSiteOf(tsInstance: typeof ts, fn: TracedFunction): { k
     if (name === IMPLEMENTATION_TYPE) {
       const argument = type.typeArguments?.[0];
       if (argument && tsInstance.isTypeQueryNode(argument)) return { key, site: { typeQuery: argument } };
-    } else if (name?.endsWith(IMPLEMENTATION_TYPE)) {
+    } else if (name?.endsWith(IMPLEMENTATION_TYPE) && name !== 'UntypedServiceImplementation') {
       return { key, site: { generatedInterface: type } };
     }
   }

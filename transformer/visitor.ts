@@ -128,6 +128,10 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     const target = value && unwrapExpression(t, value);
     if (target && isRuntimeCall(t, target, runtimeNames)) return; // compiled by an earlier run of the transformer
     if (tag.kind === 'grpc.client' && target && (t.isNewExpression(target) || t.isCallExpression(target))) {
+      if (t.isCallExpression(target) && t.isOptionalChain(target)) {
+        const text = target.getText(file);
+        return report(target.getStart(file), text.length, `'${text}' is called with '?.', which is not traced. Call it without '?.' (check the value first) to trace the client it makes.`, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+      }
       if (t.isNewExpression(target) || clientStackOf(t, file, target) !== undefined) plans.set(target, tag);
       else report(found.pos, 7, `@traced grpc.client marks ${CLIENT_CONSTRUCTIONS_HINT}, or a function making gRPC calls, but '${target.expression.getText(file)}(...)' is none of these. Move the tag onto one of them.`, DiagnosticCode.notAFunction);
       return;

@@ -1,4 +1,4 @@
-import type { Tracer } from '@opentelemetry/api';
+import type { Context, Tracer } from '@opentelemetry/api';
 import { context } from '../api.js';
 import type { AttributeSource } from '../attributes.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
@@ -51,12 +51,12 @@ export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallL
     attributes,
     options,
   );
-  // grpc-js emits a call's events ('data', 'end', ...) from its own context: the listeners the
-  // handler adds to a request stream must see the handler's span, as its callbacks do. A call
-  // with no request stream (unary, server streaming) is not bound: binding wraps every listener
-  // grpc-js itself adds and runs each event through the context manager, a third of the
-  // server's tracing cost for a unary call.
-  if (isRequestStream(call)) context.bind(span.context, call);
+  // grpc-js emits a call's events ('data', 'end', 'cancelled', ...) from its own context: the
+  // listeners on the call (the handler's, and those NestJS adds before calling it) must see the
+  // span, as the handler's callbacks do. The call's `emit` enters it once per event; binding the
+  // emitter instead wrapped every listener grpc-js adds and ran each through the context manager,
+  // a third of the server's tracing cost for a unary call.
+  enterOnEmit(call, span.context);
   watch(span, call);
   if (span.messages) {
     if ((call as { request?: unknown }).request !== undefined) span.messages.received();
@@ -75,13 +75,20 @@ function watch(span: ServerSpan, call: ServerCallLike): void {
   on.call(call, 'finish', () => span.finish(Status.OK));
 }
 
-/** Client-streaming and bidi calls are request streams: the handler reads them. */
-function isRequestStream(call: ServerCallLike): boolean {
-  return typeof (call as { read?: unknown }).read === 'function';
+function enterOnEmit(call: ServerCallLike, spanContext: Context): void {
+  const emit = (call as { emit?: unknown }).emit;
+  if (typeof emit !== 'function') return;
+  Object.defineProperty(call, 'emit', {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown) {
+      return context.with(spanContext, emit as (...args: unknown[]) => unknown, this, ...arguments);
+    },
+  });
 }
 
 /** Server-streaming and bidi calls are response streams: they have `end` and no callback. */
-function isResponseStream(call: ServerCallLike): boolean {
+export function isResponseStream(call: ServerCallLike): boolean {
   return typeof (call as { end?: unknown }).end === 'function';
 }
 

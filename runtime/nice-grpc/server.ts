@@ -25,7 +25,8 @@ export function isNiceContext(value: unknown): value is NiceCallContext {
  * handler no method name, so the transformer resolves it from the service definition at compile
  * time (`options.method`); without it the span is named as the conventions say for an unknown
  * method (`grpc`, `rpc.method` = `_OTHER`), after one warning. Its end: return, throw (a
- * `ServerError`'s code), or the abort of `context.signal` (cancel, deadline).
+ * `ServerError`'s code), or the abort of `context.signal` (CANCELLED: nice-grpc does not tell a
+ * handler its deadline, so one that expires shows as a cancel).
  */
 export function niceServerSpan(tracer: Tracer, name: string, handler: NiceCallContext, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): ServerSpan {
   const method = options?.method ?? unknownMethod(name);

@@ -100,6 +100,12 @@ export function endsWithIteration<T>(span: ClientSpan, messages: AsyncIterable<T
           span.end(Status.CANCELLED, undefined);
           return (await iterator.return?.(value)) ?? { done: true, value: undefined };
         },
+        // The caller gave up with an error (a `yield*` over this stream that was thrown into).
+        async throw(error?: unknown) {
+          span.end(Status.CANCELLED, undefined);
+          if (iterator.throw) return iterator.throw(error);
+          throw error;
+        },
       };
     },
   };

@@ -57,6 +57,8 @@ export class MessageEvents {
   observeIterable(stream: AsyncIterable<unknown>, direction: 'sent' | 'received' = 'received'): void {
     const events = this;
     const iterate = stream[Symbol.asyncIterator];
+    // A frozen or exotic stream is left uncounted: counting must never throw into the call.
+    if (!Object.isExtensible(stream)) return;
     Object.defineProperty(stream, Symbol.asyncIterator, {
       configurable: true,
       writable: true,

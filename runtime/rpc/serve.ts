@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { diag } from '../api.js';
 import type { AttributeSource } from '../attributes.js';
 import { connectServerSpan, connectStatusOf, isConnectContext } from '../connect/server.js';
-import { endingCallback, grpcJsServerSpan, isGrpcJsCall } from '../grpc/server.js';
+import { endingCallback, grpcJsServerSpan, isGrpcJsCall, isResponseStream } from '../grpc/server.js';
 import { endWithResult, nestStatusOf } from '../nestjs/server.js';
 import { isNiceContext, niceServerSpan, niceStatusOf } from '../nice-grpc/server.js';
 import { sdkSafely, withContext } from '../span.js';
@@ -66,7 +66,9 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
   }
   if (isGrpcJsCall(third)) {
     const span = grpcJsServerSpan(tracer, name, third, attributes, options);
-    return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result) };
+    // A response stream's messages are counted where grpc-js writes them; a unary one where Nest returns it.
+    const countsSent = !isResponseStream(third);
+    return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result, countsSent) };
   }
   let served: Served;
   if (isConnectContext(second)) served = settled(connectServerSpan(tracer, second, attributes, options), second, connectStatusOf);
@@ -81,12 +83,20 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
 
 const warned = new Set<string>();
 
+/** Warns once per handler, as a process warning (printed by default; diag where there is none). */
 function unrecognised(name: string): undefined {
-  if (!warned.has(name)) {
-    warned.add(name);
-    diag.warn(`spanweave: the @traced grpc.server handler ${name} was called with arguments of no gRPC stack spanweave knows (grpc-js, Connect, nice-grpc, NestJS), so it runs untraced. An arrow handler must declare its second parameter: (request, context) => ...`);
-  }
+  if (warned.has(name)) return undefined;
+  warned.add(name);
+  const message = `spanweave: the @traced grpc.server handler ${name} was called with arguments of no gRPC stack spanweave knows (grpc-js, Connect, nice-grpc, NestJS), so it runs untraced. An arrow handler must declare its second parameter: (request, context) => ...`;
+  const node = globalThis.process;
+  if (typeof node?.emitWarning === 'function') node.emitWarning(message, { code: 'SPANWEAVE_UNTRACED_HANDLER' });
+  else diag.warn(message);
   return undefined;
+}
+
+/** An async generator over any AsyncIterable, so that a stream has the generator's `return` and `throw`. */
+async function* delegate<T>(iterable: AsyncIterable<T>): AsyncGenerator<T> {
+  yield* iterable;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -100,6 +110,8 @@ function settled(span: ServerSpan, second: unknown, statusOf: (error: unknown) =
     second,
     statusOf,
     returned(result) {
+      // A streaming handler may be a plain function returning an AsyncIterable: the RPC lasts as long as it.
+      if (isAsyncIterable(result)) return new ServedStream(delegate(result), span, statusOf) as unknown as typeof result;
       if (!(result instanceof Promise)) {
         span.finish(Status.OK);
         return result;

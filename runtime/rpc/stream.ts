@@ -11,6 +11,9 @@ type Step<T> = (this: unknown, value: never) => Promise<IteratorResult<T>>;
  * went away: CANCELLED, or DEADLINE_EXCEEDED past the deadline).
  */
 export class ServedStream<T> implements AsyncGenerator<T> {
+  /** The stack called `return()`: the body's cleanup runs in the span, which then ends as cancelled. */
+  private stopped = false;
+
   constructor(
     private readonly generator: AsyncGenerator<T>,
     private readonly span: ServerSpan,
@@ -22,7 +25,7 @@ export class ServedStream<T> implements AsyncGenerator<T> {
   }
 
   return(value: unknown): Promise<IteratorResult<T>> {
-    this.span.cancelled();
+    this.stopped = true;
     return this.step(this.generator.return, value);
   }
 
@@ -39,8 +42,9 @@ export class ServedStream<T> implements AsyncGenerator<T> {
     if (this.span.isEnded) return method.call(this.generator, value as never);
     try {
       const result = await withContext(this.span.context, method, this.generator, value as never);
-      if (result.done) this.span.finish(Status.OK);
-      else this.span.messages?.sent();
+      if (!result.done) this.span.messages?.sent();
+      else if (this.stopped) this.span.cancelled();
+      else this.span.finish(Status.OK);
       return result;
     } catch (error) {
       this.span.fail(error, this.statusOf(error));
