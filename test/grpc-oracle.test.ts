@@ -9,31 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compileWithTsc, compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
-import { treeOf } from './helpers/trees.js';
+import { comparableTree, STATUS_NAMES, type Comparable } from './helpers/oracle.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as ScenariosModule from '../fixtures/grpc/src/scenarios.js';
 
-const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
-interface Comparable {
-  name: string;
-  kind: number;
-  spanId: string;
-  parentSpanId?: string;
-  status: number;
-  code: string;
-  start: [number, number];
-}
 
-/** `name KIND CODE[ !]` lines, children indented under parents, siblings in start order. */
-const tree = (spans: readonly Comparable[]): string =>
-  treeOf(spans, {
-    id: (s) => s.spanId,
-    parent: (s) => s.parentSpanId,
-    start: (s) => s.start,
-    label: (s) => `${s.name} ${api.SpanKind[s.kind]} ${s.code}${s.status === api.SpanStatusCode.ERROR ? ' !' : ''}`,
-  });
+const tree = comparableTree;
 
 let oracle: Map<string, Comparable[]>;
 let ours: Map<string, Comparable[]>;

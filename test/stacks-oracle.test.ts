@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { compileWithTsc, compileWithTspc } from './helpers/compile.js';
 import { runNodeAsync, type NodeRun } from './helpers/load-child.js';
 import { fixturesDir } from './helpers/paths.js';
-import { treeOf } from './helpers/trees.js';
+import { comparableTree, STATUS_NAMES, type Comparable } from './helpers/oracle.js';
 import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
 import type { Driver } from '../fixtures/stacks/src/behaviour.js';
 import type * as ScenariosModule from '../fixtures/stacks/src/scenarios.js';
@@ -25,38 +25,18 @@ interface StackModule {
   driver(address: string): Driver;
 }
 
-const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
 
-interface Comparable {
-  name: string;
-  kind: number;
-  spanId: string;
-  parentSpanId?: string;
-  status: number;
-  /** The status name the span records; `-` for none. */
-  code: string;
-  attributes: Record<string, unknown>;
-  events: string[];
-  start: [number, number];
-}
 
 /** What the oracle child prints for a span. */
 type OracleSpan = Omit<Comparable, 'code'> & { code?: number };
 
-/** `name KIND CODE[ !]` lines, children indented under parents, siblings in start order. */
-const tree = (spans: readonly Comparable[]): string =>
-  treeOf(spans, {
-    id: (s) => s.spanId,
-    parent: (s) => s.parentSpanId,
-    start: (s) => s.start,
-    label: (s) => `${s.name} ${api.SpanKind[s.kind]} ${s.code}${s.status === api.SpanStatusCode.ERROR ? ' !' : ''}`,
-  });
+const tree = comparableTree;
 
 /** What each span records besides its name and status: `KIND attribute keys | event names`, CLIENT first. */
 function recorded(spans: readonly Comparable[]): string[] {
   return [...spans]
     .sort((a, b) => b.kind - a.kind)
-    .map((s) => `${api.SpanKind[s.kind]} ${Object.keys(s.attributes).sort().join(' ')} | ${s.events.join(' ')}`);
+    .map((s) => `${api.SpanKind[s.kind]} ${Object.keys(s.attributes ?? {}).sort().join(' ')} | ${(s.events ?? []).join(' ')}`);
 }
 
 function comparable(span: FinishedSpan): Comparable {

@@ -8,6 +8,7 @@ const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = requi
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { W3CTraceContextPropagator } = require('@opentelemetry/core');
 const { join } = require('node:path');
+const { oracleSpans } = require('./oracle-spans.cjs');
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -26,16 +27,7 @@ const { scenarios } = require(join(out, 'scenarios.js'));
     exporter.reset();
     await run(app);
     await new Promise((resolve) => setTimeout(resolve, 400)); // late server ends, the slow handler
-    const spans = exporter.getFinishedSpans().map((s) => ({
-      name: s.name,
-      kind: s.kind,
-      spanId: s.spanContext().spanId,
-      parentSpanId: s.parentSpanContext?.spanId,
-      traceId: s.spanContext().traceId,
-      status: s.status.code,
-      code: s.attributes['rpc.grpc.status_code'],
-      start: s.startTime,
-    }));
+    const spans = oracleSpans(exporter);
     process.stdout.write(JSON.stringify({ scenario: name, spans }) + '\n');
   }
   await app.close();

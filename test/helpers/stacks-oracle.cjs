@@ -8,6 +8,7 @@ const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = requi
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { W3CTraceContextPropagator } = require('@opentelemetry/core');
 const { join } = require('node:path');
+const { oracleSpans } = require('./oracle-spans.cjs');
 
 const [out, stack] = process.argv.slice(2);
 if (!out || (stack !== 'nice-grpc' && stack !== 'nestjs')) {
@@ -44,19 +45,7 @@ async function start() {
     exporter.reset();
     await run(driver);
     await new Promise((resolve) => setTimeout(resolve, 400)); // late server ends, the slow handler
-    const spans = exporter.getFinishedSpans().map((s) => ({
-      name: s.name,
-      kind: s.kind,
-      spanId: s.spanContext().spanId,
-      parentSpanId: s.parentSpanContext?.spanId,
-      traceId: s.spanContext().traceId,
-      status: s.status.code,
-      // Both record the older conventions' integer status.
-      code: s.attributes['rpc.grpc.status_code'],
-      attributes: s.attributes,
-      events: s.events.map((event) => event.name),
-      start: s.startTime,
-    }));
+    const spans = oracleSpans(exporter);
     process.stdout.write(JSON.stringify({ scenario: name, spans }) + '\n');
   }
   driver.close();

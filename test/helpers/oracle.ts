@@ -1,0 +1,28 @@
+import { api } from './sdk.js';
+import { treeOf } from './trees.js';
+
+/** gRPC status names by number, for the integer `rpc.grpc.status_code` the other tracers record. */
+export const STATUS_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
+/** A span as the comparisons with another tracer see it, spanweave's or the other's. */
+export interface Comparable {
+  name: string;
+  kind: number;
+  spanId: string;
+  parentSpanId?: string;
+  status: number;
+  /** The status name the span records; `-` for none. */
+  code: string;
+  attributes?: Record<string, unknown>;
+  events?: string[];
+  start: [number, number];
+}
+
+/** `name KIND CODE[ !]` lines, children indented under parents, siblings in start order. */
+export const comparableTree = (spans: readonly Comparable[]): string =>
+  treeOf(spans, {
+    id: (s) => s.spanId,
+    parent: (s) => s.parentSpanId,
+    start: (s) => s.start,
+    label: (s) => `${s.name} ${api.SpanKind[s.kind]} ${s.code}${s.status === api.SpanStatusCode.ERROR ? ' !' : ''}`,
+  });
