@@ -174,8 +174,8 @@ it.each(STACKS.flatMap((stack) => names.map((name) => [stack, name] as const)))(
  * attributes (rpc.service + short rpc.method, integer rpc.grpc.status_code, net.peer.*) against the
  * current ones (fully qualified rpc.method, rpc.status_code name, error.type, network.peer.*,
  * server.*); nice-grpc-opentelemetry's `message` events on every streamed message, where spanweave
- * adds `rpc.message` events only with the tag's `messages` option (the fixture's nice-grpc server
- * has it: unary messages too); the exception each records.
+ * adds `rpc.message` events only with the tag's `messages` option (the fixture's nice-grpc and
+ * NestJS servers have it: unary messages too); the exception each records.
  */
 const attributes: Record<Stack, Record<string, { theirs: string[]; ours: string[] }>> = {
   'nice-grpc': {
@@ -200,20 +200,20 @@ const attributes: Record<Stack, Record<string, { theirs: string[]; ours: string[
   nestjs: {
     'say OK': {
       theirs: ['CLIENT rpc.grpc.status_code rpc.method rpc.service rpc.system server.address server.port | ', 'SERVER rpc.grpc.status_code rpc.method rpc.service rpc.system | '],
-      ours: ['CLIENT network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | '],
+      ours: ['CLIENT network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | rpc.message rpc.message'],
     },
     'say NOT_FOUND': {
       // instrumentation-grpc keeps the error's message (and, on the client, its class name) as attributes.
       theirs: ['CLIENT grpc.error_message grpc.error_name rpc.grpc.status_code rpc.method rpc.service rpc.system server.address server.port | ', 'SERVER grpc.error_message rpc.grpc.status_code rpc.method rpc.service rpc.system | '],
-      ours: ['CLIENT error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | exception'],
+      ours: ['CLIENT error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | rpc.message exception'],
     },
     'say THROW': {
       theirs: ['CLIENT grpc.error_message grpc.error_name rpc.grpc.status_code rpc.method rpc.service rpc.system server.address server.port | ', 'SERVER grpc.error_message rpc.method rpc.service rpc.system | '],
-      ours: ['CLIENT error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | exception'],
+      ours: ['CLIENT error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER error.type network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | rpc.message exception'],
     },
     'chat OK': {
       theirs: ['CLIENT rpc.grpc.status_code rpc.method rpc.service rpc.system server.address server.port | ', 'SERVER rpc.grpc.status_code rpc.method rpc.service rpc.system | '],
-      ours: ['CLIENT network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | '],
+      ours: ['CLIENT network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | ', 'SERVER network.peer.address network.peer.port rpc.method rpc.status_code rpc.system.name server.address server.port | rpc.message rpc.message rpc.message rpc.message'],
     },
   },
 };

@@ -243,7 +243,7 @@ describe('messages: an rpc.message event per message, numbered per direction', (
     chat: () => driver(stack).chat(['a', 'b']),
   });
 
-  // The Connect client's tag has `messages`, and so has the nice-grpc server's.
+  // The Connect client's tag has `messages`, and so have the nice-grpc and NestJS servers'.
   it.each([
     ['say', ['SENT 1', 'RECEIVED 1']],
     ['count', ['SENT 1', 'RECEIVED 1', 'RECEIVED 2']],
@@ -261,6 +261,15 @@ describe('messages: an rpc.message event per message, numbered per direction', (
     ['chat', ['RECEIVED 1', 'SENT 1', 'RECEIVED 2', 'SENT 2']],
   ] as const)('a nice-grpc server, %s', async (method, expected) => {
     await calls('nice-grpc')[method]();
+    expect(messageEvents(only(await spansWhenDone(2), SpanKind.SERVER))).toEqual(expected);
+  });
+
+  // Nest writes a stream's messages through grpc-js, where they are counted, and returns a unary one.
+  it.each([
+    ['say', ['RECEIVED 1', 'SENT 1']],
+    ['count', ['RECEIVED 1', 'SENT 1', 'SENT 2']],
+  ] as const)('a NestJS server, %s: each message once', async (method, expected) => {
+    await calls('nestjs')[method]();
     expect(messageEvents(only(await spansWhenDone(2), SpanKind.SERVER))).toEqual(expected);
   });
 });

@@ -24,11 +24,12 @@ export function isGrpcJsCall(value: unknown): value is ServerCallLike {
 }
 
 /**
- * The SERVER span of a grpc-js call, from its path and metadata. It ends when the RPC ends: the
+ * The SERVER span of a grpc-js call, from its path and metadata (`countWrites`: the messages the
+ * call writes are the ones sent; NestJS's handlers return theirs instead). It ends when the RPC ends: the
  * call is cancelled or its deadline passes, a response stream finishes or emits an error (the
  * caller wires the unary callback, a throw or a rejection).
  */
-export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallLike, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): ServerSpan {
+export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallLike, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined, countWrites = true): ServerSpan {
   checkDuplicateInstrumentation();
   const path = ask(() => call.getPath?.());
   const span = new ServerSpan(
@@ -60,7 +61,7 @@ export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallL
   watch(span, call);
   if (span.messages) {
     if ((call as { request?: unknown }).request !== undefined) span.messages.received();
-    span.messages.observe(call);
+    span.messages.observe(call, countWrites);
   }
   return span;
 }
@@ -88,7 +89,7 @@ function enterOnEmit(call: ServerCallLike, spanContext: Context): void {
 }
 
 /** Server-streaming and bidi calls are response streams: they have `end` and no callback. */
-export function isResponseStream(call: ServerCallLike): boolean {
+function isResponseStream(call: ServerCallLike): boolean {
   return typeof (call as { end?: unknown }).end === 'function';
 }
 

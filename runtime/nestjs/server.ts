@@ -29,21 +29,20 @@ export function nestStatusOf(error: unknown): number {
 /**
  * What a NestJS handler returned, ending the span when the RPC does: an Observable when it
  * completes, errors or is unsubscribed (the client cancelled), a promise when it settles (it may
- * hold an Observable), a plain value at once. `countsSent`: its values are the messages sent (not
- * on a response stream, whose writes grpc-js counts).
+ * hold an Observable), a plain value at once. Its values are the messages sent.
  */
-export function endWithResult<T>(span: ServerSpan, spanContext: Context, result: T, countsSent: boolean): T {
-  if (isObservable(result)) return observed(span, spanContext, result, countsSent) as T;
+export function endWithResult<T>(span: ServerSpan, spanContext: Context, result: T): T {
+  if (isObservable(result)) return observed(span, spanContext, result) as T;
   if (result instanceof Promise) {
     return result.then(
-      (value: unknown) => endWithResult(span, spanContext, value, countsSent),
+      (value: unknown) => endWithResult(span, spanContext, value),
       (error: unknown) => {
         span.fail(error, nestStatusOf(error));
         throw error;
       },
     ) as T;
   }
-  if (result !== undefined && countsSent) span.messages?.sent();
+  if (result !== undefined) span.messages?.sent();
   span.finish(Status.OK);
   return result;
 }
@@ -53,13 +52,13 @@ export function endWithResult<T>(span: ServerSpan, spanContext: Context, result:
  * It is made with the source's own Observable class (the base class, as a Subject's constructor
  * takes other arguments), so Nest and RxJS operators treat it as they treated the source.
  */
-function observed(span: ServerSpan, spanContext: Context, source: ObservableLike, countsSent: boolean): ObservableLike {
+function observed(span: ServerSpan, spanContext: Context, source: ObservableLike): ObservableLike {
   const Observable = baseClassOf(source);
   return new Observable((subscriber) => {
     const subscription = withContext(spanContext, () =>
       source.subscribe({
         next(value) {
-          if (countsSent) span.messages?.sent();
+          span.messages?.sent();
           subscriber.next(value);
         },
         error(error) {

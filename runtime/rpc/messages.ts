@@ -24,7 +24,7 @@ export class MessageEvents {
    * sends (`write`). Wrapping this one object's methods, rather than listening for 'data', leaves
    * the stream's flowing mode and the order its reader sees messages in unchanged.
    */
-  observe(stream: object): void {
+  observe(stream: object, countWrites = true): void {
     const events = this;
     const { push, write } = stream as { push?: unknown; write?: unknown };
     if (typeof push === 'function') {
@@ -37,7 +37,7 @@ export class MessageEvents {
         },
       });
     }
-    if (typeof write === 'function') {
+    if (countWrites && typeof write === 'function') {
       Object.defineProperty(stream, 'write', {
         configurable: true,
         writable: true,

@@ -2,7 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { diag } from '../api.js';
 import type { AttributeSource } from '../attributes.js';
 import { connectServerSpan, connectStatusOf, isConnectContext } from '../connect/server.js';
-import { endingCallback, grpcJsServerSpan, isGrpcJsCall, isResponseStream } from '../grpc/server.js';
+import { endingCallback, grpcJsServerSpan, isGrpcJsCall } from '../grpc/server.js';
 import { endWithResult, nestStatusOf } from '../nestjs/server.js';
 import { isNiceContext, niceServerSpan, niceStatusOf } from '../nice-grpc/server.js';
 import { sdkSafely, withContext } from '../span.js';
@@ -65,10 +65,9 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
     return { span, second: typeof second === 'function' ? endingCallback(span, second) : second, statusOf: () => Status.UNKNOWN, returned: (result) => failOnRejection(span, result) };
   }
   if (isGrpcJsCall(third)) {
-    const span = grpcJsServerSpan(tracer, name, third, attributes, options);
-    // A response stream's messages are counted where grpc-js writes them; a unary one where Nest returns it.
-    const countsSent = !isResponseStream(third);
-    return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result, countsSent) };
+    // NestJS's handlers return their messages (a value, a promise, an Observable): those are counted, not the call's writes.
+    const span = grpcJsServerSpan(tracer, name, third, attributes, options, false);
+    return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result) };
   }
   let served: Served;
   if (isConnectContext(second)) served = settled(connectServerSpan(tracer, second, attributes, options), second, connectStatusOf);
