@@ -80,9 +80,11 @@ it('the demo (npm start) compiles the shop with tspc, runs its five services in 
       'worker process orders.placed 2 0 <ms> <ms> <ms>',
     ].join('\n'),
   );
-  // The slow request: its GetUser SERVER span takes the 300 ms the Users service waits.
+  // The slow request: its GetUser SERVER span takes the 300 ms the Users service waits. libuv's
+  // timers keep a millisecond clock and may fire a fraction of a millisecond before the SDK's
+  // clock reads 300 ms (299.8 ms was seen in a CI run).
   const slow = stdout.split('\ntrace ')[3]!;
-  expect(Number(/shop\.Users\/GetUser +users +SERVER +█[█ ]*([\d.]+) ms/.exec(slow)?.[1])).toBeGreaterThanOrEqual(300);
+  expect(Number(/shop\.Users\/GetUser +users +SERVER +█[█ ]*([\d.]+) ms/.exec(slow)?.[1])).toBeGreaterThanOrEqual(299);
   const html = join(fixturesDir, 'grpc/out/trace.html');
   expect(existsSync(html)).toBe(true);
   expect(readFileSync(html, 'utf8')).toContain('process orders.placed');
