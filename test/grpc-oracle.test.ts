@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { compileWithTsc, compileWithTspc } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
-import { comparableTree, STATUS_NAMES, type Comparable } from './helpers/oracle.js';
-import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
+import { comparable, comparableTree, fromOracle, type Comparable } from './helpers/oracle.js';
+import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 import type * as AppModule from '../fixtures/grpc/src/app.js';
 import type * as ScenariosModule from '../fixtures/grpc/src/scenarios.js';
 
@@ -29,9 +29,8 @@ beforeAll(async () => {
   const lines = execFileSync(process.execPath, [join(import.meta.dirname, 'helpers/grpc-oracle.cjs'), outDir], { encoding: 'utf8' }).trim().split('\n');
   oracle = new Map(
     lines.map((line) => {
-      const { scenario, spans } = JSON.parse(line) as { scenario: string; spans: (Comparable & { code: number })[] };
-      // instrumentation-grpc: `grpc.shop.Users/GetUser`, integer rpc.grpc.status_code.
-      return [scenario, spans.map((s) => ({ ...s, name: s.name.replace(/^grpc\./, ''), code: STATUS_NAMES[s.code] ?? String(s.code) }))];
+      const { scenario, spans } = JSON.parse(line) as { scenario: string; spans: Parameters<typeof fromOracle>[0][] };
+      return [scenario, spans.map(fromOracle)];
     }),
   );
 
@@ -51,18 +50,6 @@ beforeAll(async () => {
   await app.close();
 });
 afterAll(() => sdk?.uninstall());
-
-function comparable(span: FinishedSpan): Comparable {
-  return {
-    name: span.name,
-    kind: span.kind,
-    spanId: span.spanContext().spanId,
-    parentSpanId: span.parentSpanContext?.spanId,
-    status: span.status.code,
-    code: String(span.attributes['rpc.status_code']),
-    start: span.startTime,
-  };
-}
 
 /**
  * Where spanweave deliberately differs, the two trees are both written out (so a change on either

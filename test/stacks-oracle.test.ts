@@ -11,8 +11,8 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { compileWithTsc, compileWithTspc } from './helpers/compile.js';
 import { runNodeAsync, type NodeRun } from './helpers/load-child.js';
 import { fixturesDir } from './helpers/paths.js';
-import { comparableTree, STATUS_NAMES, type Comparable } from './helpers/oracle.js';
-import { api, installSdk, type FinishedSpan, type TestSdk } from './helpers/sdk.js';
+import { comparable, comparableTree, fromOracle, type Comparable } from './helpers/oracle.js';
+import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 import type { Driver } from '../fixtures/stacks/src/behaviour.js';
 import type * as ScenariosModule from '../fixtures/stacks/src/scenarios.js';
 
@@ -28,7 +28,7 @@ interface StackModule {
 
 
 /** What the oracle child prints for a span. */
-type OracleSpan = Omit<Comparable, 'code'> & { code?: number };
+type OracleSpan = Parameters<typeof fromOracle>[0];
 
 const tree = comparableTree;
 
@@ -39,20 +39,6 @@ function recorded(spans: readonly Comparable[]): string[] {
     .map((s) => `${api.SpanKind[s.kind]} ${Object.keys(s.attributes ?? {}).sort().join(' ')} | ${(s.events ?? []).join(' ')}`);
 }
 
-function comparable(span: FinishedSpan): Comparable {
-  return {
-    name: span.name,
-    kind: span.kind,
-    spanId: span.spanContext().spanId,
-    parentSpanId: span.parentSpanContext?.spanId,
-    status: span.status.code,
-    code: String(span.attributes['rpc.status_code'] ?? '-'),
-    attributes: { ...span.attributes },
-    events: span.events.map((event) => event.name),
-    start: span.startTime,
-  };
-}
-
 /** The oracle's spans by scenario, names mapped; and the span names as it gave them. */
 function parseOracle(run: NodeRun, names: Set<string>): Map<string, Comparable[]> {
   expect(run.status, run.stderr).toBe(0);
@@ -60,8 +46,7 @@ function parseOracle(run: NodeRun, names: Set<string>): Map<string, Comparable[]
     run.stdout.trim().split('\n').map((line) => {
       const { scenario, spans } = JSON.parse(line) as { scenario: string; spans: OracleSpan[] };
       for (const span of spans) names.add(span.name);
-      // instrumentation-grpc names spans `grpc.stacks.Echo/Say`; both record the integer rpc.grpc.status_code.
-      return [scenario, spans.map((s) => ({ ...s, name: s.name.replace(/^grpc\./, ''), code: s.code === undefined ? '-' : (STATUS_NAMES[s.code] ?? String(s.code)) }))];
+      return [scenario, spans.map(fromOracle)];
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { api } from './sdk.js';
+import { api, type FinishedSpan } from './sdk.js';
 import { treeOf } from './trees.js';
 
 /** gRPC status names by number, for the integer `rpc.grpc.status_code` the other tracers record. */
@@ -26,3 +26,23 @@ export const comparableTree = (spans: readonly Comparable[]): string =>
     start: (s) => s.start,
     label: (s) => `${s.name} ${api.SpanKind[s.kind]} ${s.code}${s.status === api.SpanStatusCode.ERROR ? ' !' : ''}`,
   });
+
+/** One of spanweave's spans, as the comparisons see it. */
+export function comparable(span: FinishedSpan): Comparable {
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanId: span.spanContext().spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    status: span.status.code,
+    code: String(span.attributes['rpc.status_code'] ?? '-'),
+    attributes: { ...span.attributes },
+    events: span.events.map((event) => event.name),
+    start: span.startTime,
+  };
+}
+
+/** One of an oracle child's spans (helpers/oracle-spans.cjs): instrumentation-grpc's `grpc.` prefix dropped, its integer status named. */
+export function fromOracle(span: Omit<Comparable, 'code'> & { code?: number }): Comparable {
+  return { ...span, name: span.name.replace(/^grpc\./, ''), code: span.code === undefined ? '-' : (STATUS_NAMES[span.code] ?? String(span.code)) };
+}
