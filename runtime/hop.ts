@@ -40,7 +40,7 @@ export function startHopSpan(tracer: Tracer, functionName: string, attributes: A
   if (hop.kind === 'producer') {
     const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes: spanAttributes }, active);
     const spanContext = trace.setSpan(active, span);
-    const duration = startDuration('messaging.client.operation.duration', pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES));
+    const duration = startDuration('messaging.client.operation.duration', () => pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES));
     try {
       propagation.inject(spanContext, carrier, hop.system === 'aws_sqs' ? sqsAttributesSetter : carrierSetter);
     } catch (error) {
@@ -59,7 +59,7 @@ export function startHopSpan(tracer: Tracer, functionName: string, attributes: A
   const continued = !batch && hop.public !== true;
   const parent = continued ? incoming[0]! : active;
   const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes: spanAttributes, root: hop.public === true, links: continued ? undefined : links }, parent);
-  return { span, context: trace.setSpan(parent, span), duration: startDuration('messaging.process.duration', pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES)) };
+  return { span, context: trace.setSpan(parent, span), duration: startDuration('messaging.process.duration', () => pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES)) };
 }
 
 /** What the messaging duration metrics keep of a hop's attributes: the system, destination and operation, never a message's own values. */

@@ -1,4 +1,5 @@
 import type { Attributes, Context, Histogram, Meter, MeterProvider } from '@opentelemetry/api';
+import { merged } from './attributes.js';
 import { globalRegistry } from './tracer.js';
 import { VERSION } from './version.js';
 
@@ -43,17 +44,20 @@ export class Duration {
    */
   record(attributes: Attributes, spanContext: Context): void {
     try {
-      this.histogram.record((performance.now() - this.start) / 1000, { ...this.attributes, ...attributes }, spanContext);
+      this.histogram.record((performance.now() - this.start) / 1000, merged(this.attributes, attributes), spanContext);
     } catch {
       // a broken SDK: the program goes on
     }
   }
 }
 
-/** The duration of an operation starting now, or undefined when no MeterProvider is registered (or metrics are off). */
-export function startDuration(name: DurationHistogram, attributes: Attributes): Duration | undefined {
+/**
+ * The duration of an operation starting now, or undefined when no MeterProvider is registered (or
+ * metrics are off); its attributes are built only then.
+ */
+export function startDuration(name: DurationHistogram, attributes: () => Attributes): Duration | undefined {
   const histogram = histogramOf(name);
-  return histogram && new Duration(histogram, attributes);
+  return histogram && new Duration(histogram, attributes());
 }
 
 function histogramOf(name: DurationHistogram): Histogram | undefined {

@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import type { AttributeSource } from '../attributes.js';
+import { merged, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
@@ -38,10 +38,10 @@ export function connectServerSpan(tracer: Tracer, handler: ConnectHandlerContext
       method: `${handler.service.typeName}/${handler.method.name}`,
       carrier: handler.requestHeader,
       getter: carrierGetter,
-      attributes: {
-        ...addressAttributes('server', hostOf(handler.url)),
-        ...metadataAttributes(options?.metadata, (key) => [handler.requestHeader.get(key)], 'request'),
-      },
+      attributes: merged(
+        addressAttributes('server', hostOf(handler.url)),
+        metadataAttributes(options?.metadata, (key) => [handler.requestHeader.get(key)], 'request'),
+      ),
       deadline: () => deadline,
     },
     attributes,

@@ -69,7 +69,7 @@ export function grpcJsClientSpan(tracer: Tracer, parent: Context, path: string, 
   return new ClientSpan(
     tracer,
     parent,
-    { system: 'grpc', method: path.replace(/^\//, ''), server: addressAttributes('server', target), attributes: grpcMetadataAttributes(metadata, options?.metadata, 'request'), carrier: metadata, setter: metadataSetter },
+    { system: 'grpc', method: path.startsWith('/') ? path.slice(1) : path, server: addressAttributes('server', target), attributes: grpcMetadataAttributes(metadata, options?.metadata, 'request'), carrier: metadata, setter: metadataSetter },
     options,
   );
 }

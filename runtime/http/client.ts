@@ -120,7 +120,7 @@ function startClientSpan(tracer: Tracer, method: string, url: URL | undefined): 
   if (url) Object.assign(attributes, serverAttributes(url), { 'url.full': redactedUrl(url) });
   const parent = context.active();
   const span = tracer.startSpan(spanName(attributes, undefined), { kind: SpanKind.CLIENT, attributes }, parent);
-  return { span, context: trace.setSpan(parent, span), duration: startDuration('http.client.request.duration', pick(attributes, CLIENT_METRIC_ATTRIBUTES)) };
+  return { span, context: trace.setSpan(parent, span), duration: startDuration('http.client.request.duration', () => pick(attributes, CLIENT_METRIC_ATTRIBUTES)) };
 }
 
 /** A response: its status code; 4xx and 5xx are errors for a client. */

@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
-import { bounded, errorType, evaluateAttributes, pick, safeString, type AttributeSource } from '../attributes.js';
+import { bounded, errorType, evaluateAttributes, merged, pick, safeString, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
 import { startDuration, type Duration } from '../metrics.js';
 import { endSpan, sdkSafely, withContext } from '../span.js';
@@ -85,7 +85,8 @@ function nodeRequestFacts(request: NodeRequest): RequestFacts {
   const scheme = socket?.encrypted ? 'https' : 'http';
   const host = carrierGetter.get(request.headers, 'host');
   const url = parseUrl(`${scheme}://${typeof host === 'string' ? host : 'localhost'}${typeof request.url === 'string' ? request.url : '/'}`);
-  const attributes: Attributes = { ...methodAttributes(request.method), 'url.scheme': scheme };
+  const attributes = methodAttributes(request.method);
+  attributes['url.scheme'] = scheme;
   if (url) Object.assign(attributes, { 'url.path': bounded(url.pathname) }, typeof host === 'string' ? serverAttributes(url) : {});
   if (typeof request.httpVersion === 'string') attributes['network.protocol.version'] = request.httpVersion;
   if (typeof socket?.remoteAddress === 'string') attributes['network.peer.address'] = socket.remoteAddress;
@@ -113,12 +114,13 @@ class ServerExchange {
     const active = context.active();
     const incoming = attempt(() => propagation.extract(active, facts.headers, carrierGetter)) ?? active;
     const remote = trace.getSpanContext(incoming);
-    const spanAttributes: Attributes = {
-      ...facts.attributes,
-      ...(options?.route !== undefined && { 'http.route': options.route }),
-      ...headerAttributes((header) => carrierGetter.get(facts.headers, header), options?.headers),
-      ...(attributes && evaluateAttributes(attributes)),
-    };
+    const route = options?.route !== undefined && { 'http.route': options.route };
+    const spanAttributes = merged(
+      facts.attributes,
+      route,
+      headerAttributes((header) => carrierGetter.get(facts.headers, header), options?.headers),
+      attributes && evaluateAttributes(attributes),
+    );
     const untrusted = options?.public === true;
     this.span = tracer.startSpan(
       name ?? spanName(facts.attributes, options?.route),
@@ -126,10 +128,7 @@ class ServerExchange {
       incoming,
     );
     this.context = trace.setSpan(incoming, this.span);
-    this.duration = startDuration('http.server.request.duration', {
-      ...pick(facts.attributes, SERVER_METRIC_ATTRIBUTES),
-      ...(options?.route !== undefined && { 'http.route': options.route }),
-    });
+    this.duration = startDuration('http.server.request.duration', () => merged(pick(facts.attributes, SERVER_METRIC_ATTRIBUTES), route));
   }
 
   /** Node style: the exchange ends with the response, or with the connection if that closes first. */

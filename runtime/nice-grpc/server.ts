@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import { diag } from '../api.js';
-import type { AttributeSource } from '../attributes.js';
+import { merged, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
 import { addressAttributes } from '../rpc/peer.js';
@@ -37,11 +37,11 @@ export function niceServerSpan(tracer: Tracer, name: string, handler: NiceCallCo
       method,
       carrier: handler.metadata,
       getter: carrierGetter,
-      attributes: {
-        ...addressAttributes('network.peer', handler.peer),
-        ...metadataAttributes(options?.metadata, (key) => handler.metadata.getAll(key), 'request'),
-        ...(options?.method === undefined && { 'code.function.name': name }),
-      },
+      attributes: merged(
+        addressAttributes('network.peer', handler.peer),
+        metadataAttributes(options?.metadata, (key) => handler.metadata.getAll(key), 'request'),
+        options?.method === undefined && { 'code.function.name': name },
+      ),
     },
     attributes,
     options,

@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, TextMapSetter, Tracer } from '@opentelemetry/api';
 import { propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
-import { bounded } from '../attributes.js';
+import { bounded, merged } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { startDuration, type Duration } from '../metrics.js';
 import { endSpan } from '../span.js';
@@ -33,13 +33,13 @@ export class ClientSpan {
   private ended = false;
 
   constructor(tracer: Tracer, parent: Context, outgoing: OutgoingRpc, options: GrpcTagOptions | undefined) {
-    const identity: Attributes = { 'rpc.system.name': outgoing.system, 'rpc.method': outgoing.method, ...outgoing.server };
-    const attributes: Attributes = { ...identity, ...outgoing.attributes };
+    const identity = { 'rpc.system.name': outgoing.system, 'rpc.method': outgoing.method };
+    const attributes = merged(identity, outgoing.server, outgoing.attributes);
     if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(attributes, oldRpcAttributes(outgoing.system, outgoing.method));
     this.span = tracer.startSpan(outgoing.method, { kind: SpanKind.CLIENT, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
     this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
-    this.duration = startDuration('rpc.client.call.duration', identity);
+    this.duration = startDuration('rpc.client.call.duration', () => merged(identity, outgoing.server));
     propagation.inject(this.context, outgoing.carrier, outgoing.setter);
   }
 
@@ -50,7 +50,7 @@ export class ClientSpan {
     if (this.messages) this.messages.ended = true;
     const { span } = this;
     const status = statusAttributes(code, 'client');
-    span.setAttributes({ ...addressAttributes('network.peer', peer), ...status });
+    span.setAttributes(merged(addressAttributes('network.peer', peer), status));
     if (EMIT_OLD_RPC_CONVENTIONS) span.setAttribute('rpc.grpc.status_code', code);
     if (isError(code, 'client')) span.setStatus({ code: SpanStatusCode.ERROR, message: bounded(details || statusName(code)) });
     endSpan(span);

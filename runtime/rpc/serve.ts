@@ -58,7 +58,10 @@ export function serveStream<T>(name: string, args: readonly unknown[], generator
 }
 
 function recognise(tracer: Tracer, name: string, args: readonly unknown[], attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined {
-  const [first, second, third] = args;
+  // By index: destructuring would run the iterator protocol over the handler's `arguments`.
+  const first = args[0];
+  const second = args[1];
+  const third = args[2];
   if (isGrpcJsCall(first)) {
     const span = grpcJsServerSpan(tracer, name, first, attributes, options);
     // grpc-js answers a throwing handler with UNKNOWN, and ignores an async handler's promise.

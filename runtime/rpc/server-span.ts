@@ -1,6 +1,6 @@
 import type { Attributes, Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '../api.js';
-import { bounded, evaluateAttributes, safeString, type AttributeSource } from '../attributes.js';
+import { bounded, evaluateAttributes, merged, safeString, type AttributeSource } from '../attributes.js';
 import { EMIT_OLD_RPC_CONVENTIONS } from '../semconv.js';
 import { startDuration, type Duration } from '../metrics.js';
 import { endSpan } from '../span.js';
@@ -40,12 +40,7 @@ export class ServerSpan {
     // Propagators are written not to throw on bad input; a broken custom one must not reach the handler either.
     const extracted = ask(() => propagation.extract(active, incoming.carrier, incoming.getter)) ?? active;
     const remote = trace.getSpanContext(extracted);
-    const spanAttributes: Attributes = {
-      'rpc.system.name': incoming.system,
-      'rpc.method': incoming.method,
-      ...incoming.attributes,
-      ...(attributes && evaluateAttributes(attributes)),
-    };
+    const spanAttributes = merged({ 'rpc.system.name': incoming.system, 'rpc.method': incoming.method }, incoming.attributes, attributes && evaluateAttributes(attributes));
     if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(spanAttributes, oldRpcAttributes(incoming.system, incoming.method));
     const untrusted = options?.public === true;
     this.span = tracer.startSpan(
@@ -55,7 +50,7 @@ export class ServerSpan {
     );
     this.context = trace.setSpan(extracted, this.span);
     this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
-    this.duration = startDuration('rpc.server.call.duration', { 'rpc.system.name': incoming.system, 'rpc.method': incoming.method });
+    this.duration = startDuration('rpc.server.call.duration', () => ({ 'rpc.system.name': incoming.system, 'rpc.method': incoming.method }));
   }
 
   get isEnded(): boolean {
