@@ -3,7 +3,7 @@
  * repository, compiled there with tspc from its tsconfig, run as CommonJS and as ESM.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -69,10 +69,9 @@ it('ships the built transformer and runtime, no sources or tests', () => {
   expect(packedFiles.filter((f) => f.endsWith('.map'))).toEqual([]);
 });
 
-it('compiles with tspc in a user project and traces under CommonJS and ESM', () => {
-  const tspc = spawnSync(process.execPath, [join(project, 'node_modules/ts-patch/bin/tspc.js'), '-p', project], { encoding: 'utf8' });
-  expect(tspc.stdout + tspc.stderr).toBe('');
-  for (const file of ['out/app.cjs', 'out/app.mjs']) {
+/** Runs the compiled program as CommonJS and as ESM: both traced alike. */
+function expectTraced(outDir: string): void {
+  for (const file of [`${outDir}/app.cjs`, `${outDir}/app.mjs`]) {
     const output = execFileSync(process.execPath, [join(project, file)], { encoding: 'utf8' });
     expect(JSON.parse(output), file).toEqual({
       value: 41,
@@ -82,4 +81,20 @@ it('compiles with tspc in a user project and traces under CommonJS and ESM', () 
       ],
     });
   }
+}
+
+it('compiles with tspc in a user project and traces under CommonJS and ESM', () => {
+  const tspc = spawnSync(process.execPath, [join(project, 'node_modules/ts-patch/bin/tspc.js'), '-p', project], { encoding: 'utf8' });
+  expect(tspc.stdout + tspc.stderr).toBe('');
+  expectTraced('out');
+});
+
+it('compiles with plain tsc after `ts-patch install` (the persistent patch the README offers)', () => {
+  // A copy: the patch rewrites TypeScript's files in place.
+  const typescript = join(project, 'patched/typescript');
+  cpSync(join(repoRoot, 'node_modules/typescript'), typescript, { recursive: true });
+  execFileSync(process.execPath, [join(project, 'node_modules/ts-patch/bin/ts-patch.js'), 'install', '-s', '-d', typescript]);
+  const tsc = spawnSync(process.execPath, [join(typescript, 'bin/tsc'), '-p', project, '--outDir', join(project, 'out-installed')], { encoding: 'utf8' });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expectTraced('out-installed');
 });
