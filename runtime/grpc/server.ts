@@ -86,9 +86,10 @@ function enterOnEmit(call: ServerCallLike, spanContext: Context): void {
 }
 
 /**
- * The caller's address. grpc-js reads it from the socket once per call into the call it wraps
- * (`getConnectionInfo()`, the server-interceptor API); `getPeer()` rebuilds the string through the
- * HTTP/2 session's socket proxy each time, about 2 µs in a loaded server, and is the fallback.
+ * The caller's address. grpc-js reads it from the socket once per call, into the object a
+ * handler's call wraps (kept as its `call`; `getConnectionInfo()` is grpc-js's server-interceptor
+ * API). `getPeer()` rebuilds the string through the HTTP/2 session's socket proxy each time, about
+ * 2 µs in a loaded server: it is the fallback where that object is not there (another version).
  */
 function peerAttributes(call: ServerCallLike): Attributes {
   let info: ConnectionInfo | undefined;
