@@ -41,7 +41,7 @@ const load = (stack, build) => require(join(here, '../fixtures/stacks', BUILDS[b
 async function serve(stack, setting) {
   const build = STACKS[stack].settings[setting];
   const options = STACKS[stack].options(setting, 'server');
-  const server = stack === 'connect' ? await load(stack, build).startServer(undefined, options) : await load(stack, build).startServer(undefined, options);
+  const server = await load(stack, build).startServer(undefined, options);
   console.log(JSON.stringify({ address: server.address }));
   for await (const _ of createInterface({ input: process.stdin })) console.log(JSON.stringify(cpuMicros()));
 }

@@ -46,7 +46,11 @@ function sdkFailed(error: unknown): undefined {
 
 /** Ends a span; an SDK that throws while ending it does not reach the program. */
 export function endSpan(span: Span): void {
-  sdkSafely(() => span.end());
+  try {
+    span.end();
+  } catch (error) {
+    sdkFailed(error);
+  }
 }
 
 /** Ends a traced call's span and records its duration, if it has one. */
@@ -91,21 +95,22 @@ export function isPlainPromise(value: unknown): value is Promise<unknown> {
 }
 
 /**
- * `context.with(ctx, fn, thisArg, ...args)`, except where the context manager cannot enter a
+ * `context.with(ctx, () => fn.call(thisArg, arg))`, except where the context manager cannot enter a
  * context: Node's AsyncLocalStorage before Node 24 throws inside a reaction of a frozen promise
  * (it stores the context on that promise). The function then runs as it would untraced, in the
- * current context, rather than failing because of tracing.
+ * current context, rather than failing because of tracing. One argument at most, and no rest
+ * parameters: this runs on every traced call, and each spread or `apply` allocates.
  */
-export function withContext<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+export function withContext<T, A, R>(ctx: Context, fn: (this: T, arg: A) => R, thisArg?: T, arg?: A): R {
   let entered = false;
   try {
-    return context.with(ctx, function (this: ThisParameterType<F>, ...inner: A) {
+    return context.with(ctx, () => {
       entered = true;
-      return fn.apply(this, inner);
-    }, thisArg, ...args);
+      return fn.call(thisArg as T, arg as A);
+    });
   } catch (error) {
     if (entered) throw error;
     diag.debug('spanweave: the context manager could not enter the span context; the call runs in the current one', error);
-    return fn.apply(thisArg, args);
+    return fn.call(thisArg as T, arg as A);
   }
 }
