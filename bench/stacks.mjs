@@ -26,8 +26,10 @@ const STACKS = {
   connect: {
     module: 'connect',
     settings: { 'no tracing': 'plain', 'hand-written interceptor': 'plain', spanweave: 'traced' },
+    // spanweave's client is the fixture's one tagged without options (its tests' client records
+    // message events and metadata), so that it records what the interceptor does.
     options: (setting, side) => {
-      if (setting !== 'hand-written interceptor') return {};
+      if (setting !== 'hand-written interceptor') return side === 'client' ? { tagAlone: true } : {};
       const minimal = require('./stacks/connect-minimal.cjs');
       return { interceptors: [side === 'server' ? minimal.serverInterceptor : minimal.clientInterceptor] };
     },

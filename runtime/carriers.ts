@@ -93,9 +93,18 @@ function valueOf(carrier: unknown, key: string): string | string[] | undefined {
     if (isPairs(carrier)) return text(carrier.filter(([name]) => name.toLowerCase() === key).map(([, value]) => value));
     return isFlatList(carrier) ? text(flatValues(carrier, key)) : undefined;
   }
-  if (isGetSet(carrier)) return text(carrier.get(key)) ?? text(carrier.get(matchingKey(carrier, key)));
+  if (isGetSet(carrier)) return text(carrier.get(key)) ?? (ignoresCase(carrier) ? undefined : text(carrier.get(matchingKey(carrier, key))));
   const record = carrier as Record<string, unknown>;
   return text(record[key]) ?? text(record[matchingKey(carrier, key)]);
+}
+
+/**
+ * Carriers whose `get` already ignores case: fetch `Headers`, and grpc-js `Metadata` (which
+ * lowercases keys). A key they lack is absent in every spelling, and listing their keys to look
+ * again (undici sorts them) cost more than the rest of reading a request's context.
+ */
+function ignoresCase(carrier: GetSet): boolean {
+  return (typeof Headers === 'function' && carrier instanceof Headers) || typeof carrier.getMap === 'function';
 }
 
 /** The carrier's own spelling of `key` ('Traceparent' for 'traceparent'), else `key`. */
