@@ -22,12 +22,15 @@ export async function nsPerCall(fn, calls, isAsync) {
 
 /**
  * Median ns/call of each function, measured in interleaved rounds (so that drift of the machine
- * affects all alike) after a warm-up of the same size.
+ * affects all alike), in a rotated order, after a warm-up of the same size.
  */
 export async function compare(functions, { calls, rounds, isAsync }) {
   const samples = Object.fromEntries(Object.keys(functions).map((name) => [name, []]));
+  const entries = Object.entries(functions);
   for (let round = -1; round < rounds; round++) {
-    for (const [name, fn] of Object.entries(functions)) {
+    // Rotated, so that no function always runs right after the same one (its garbage, its tier-up).
+    const shift = (round + 1) % entries.length;
+    for (const [name, fn] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
       const ns = await nsPerCall(fn, calls, isAsync);
       if (round >= 0) samples[name].push(ns);
     }
