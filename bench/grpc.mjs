@@ -2,10 +2,11 @@
 // process per setting: no tracing; the SDK alone; @opentelemetry/instrumentation-grpc; a
 // hand-written minimal tracing (grpc/minimal.cjs: the floor); spanweave (tags, compiled with
 // tspc), and spanweave with a MeterProvider recording its duration metrics. Every tracing
-// setting records with the same SDK (sdk.cjs). All processes stay up for the whole run, and each
-// workload is run setting after setting (in a rotated order), `reps` times, so that the machine's
-// drift falls on all settings alike; medians are reported. CPU time is each process's own
-// (`process.cpuUsage()`, user + system), which moves far less than throughput on shared cores.
+// setting records with the same SDK (sdk.cjs). Each repetition starts new processes and runs every
+// workload setting after setting (in a rotated order), so that the machine's drift and each
+// process's luck fall on all settings alike; medians of `reps` repetitions are reported. CPU time
+// is each process's own (`process.cpuUsage()`, user + system), which moves far less than
+// throughput on shared cores.
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -100,10 +101,12 @@ async function measure({ client, server }, workload) {
 
 export async function runGrpc({ smoke = false, reps = 5 } = {}) {
   const names = Object.keys(SETTINGS);
-  const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(SETTINGS[name])])));
   const samples = Object.fromEntries(names.map((name) => [name, Object.fromEntries(WORKLOADS.map((w) => [w.name, []]))]));
-  try {
-    for (let rep = 0; rep < (smoke ? 1 : reps); rep++) {
+  for (let rep = 0; rep < (smoke ? 1 : reps); rep++) {
+    // New processes for each repetition: two processes running the same code differ by tens of µs
+    // per call (JIT and memory layout), as much as the settings do, so each median spans several.
+    const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(SETTINGS[name])])));
+    try {
       for (const [index, workload] of WORKLOADS.entries()) {
         const shift = (rep + index) % names.length;
         for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
@@ -111,9 +114,9 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
           samples[name][workload.name].push(await measure(running[name], { ...workload, calls }));
         }
       }
+    } finally {
+      for (const { stop } of Object.values(running)) stop();
     }
-  } finally {
-    for (const { stop } of Object.values(running)) stop();
   }
   const results = {};
   for (const name of names) {

@@ -1,8 +1,8 @@
 // CPU time per unary RPC for the stacks beyond grpc-js (fixtures/stacks, on 127.0.0.1), each beside
 // what its users would otherwise trace it with: nice-grpc with nice-grpc-opentelemetry's
 // middleware, Connect with a hand-written interceptor (stacks/connect-minimal.cjs; Connect-ES has
-// no OpenTelemetry instrumentation). One server and one client process per setting, all up for the
-// whole run; the workload runs setting after setting (rotated), `reps` times; medians of each
+// no OpenTelemetry instrumentation). One server and one client process per setting, new ones for
+// each repetition; the workload runs setting after setting (rotated), `reps` times; medians of each
 // process's own CPU time (user + system) per call, and throughput.
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
@@ -87,10 +87,11 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
   const summary = [];
   for (const stack of Object.keys(STACKS)) {
     const names = Object.keys(STACKS[stack].settings);
-    const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(stack, name)])));
     const samples = Object.fromEntries(names.map((name) => [name, []]));
-    try {
-      for (let rep = 0; rep < (smoke ? 1 : reps); rep++) {
+    for (let rep = 0; rep < (smoke ? 1 : reps); rep++) {
+      // New processes for each repetition, as in grpc.mjs: each process's own luck is as large as what is measured.
+      const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(stack, name)])));
+      try {
         const shift = rep % names.length;
         for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
           const { server, client } = running[name];
@@ -98,9 +99,9 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
           const sample = await client.ask(workload);
           samples[name].push({ ...sample, serverCpu: ((await server.ask('cpu')) - before) / workload.calls });
         }
+      } finally {
+        for (const { stop } of Object.values(running)) stop();
       }
-    } finally {
-      for (const { stop } of Object.values(running)) stop();
     }
     const of = (name, key) => median(samples[name].map((sample) => sample[key]));
     const cpu = (name) => of(name, 'clientCpu') + of(name, 'serverCpu');
