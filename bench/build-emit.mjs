@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './harness.mjs';
+import { cpuMicros, median, rotated } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -21,16 +21,11 @@ const emits = {
   'with the plugin': () => program.emit(undefined, discard, undefined, false, { before: [spanweave(program, {}, { ts })] }),
 };
 const samples = { 'without the plugin': [], 'with the plugin': [] };
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
 for (let round = -1; round < rounds; round++) {
-  const names = round % 2 === 0 ? Object.keys(emits) : Object.keys(emits).reverse();
-  for (const name of names) {
-    const start = cpuMs();
+  for (const name of rotated(Object.keys(emits), round + 1)) {
+    const start = cpuMicros();
     emits[name]();
-    if (round >= 0) samples[name].push(cpuMs() - start);
+    if (round >= 0) samples[name].push((cpuMicros() - start) / 1000);
   }
 }
 console.log(JSON.stringify(Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]))));

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixed, median, ratio, runJson, table } from './harness.mjs';
+import { fixed, median, ratio, rotated, runJson, table } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -91,9 +91,7 @@ export function runBuild({ smoke = false, reps = 5 } = {}) {
     const samples = Object.fromEntries(Object.keys(compilers).map((name) => [name, []]));
     for (let rep = 0; rep < (smoke ? 1 : reps); rep++) {
       // Rotated, so that no compiler always follows the same one (a warm disk cache, a busy neighbour).
-      const names = Object.keys(compilers);
-      const shift = rep % names.length;
-      for (const name of [...names.slice(shift), ...names.slice(0, shift)]) samples[name].push(build(compilers[name], dir));
+      for (const name of rotated(Object.keys(compilers), rep)) samples[name].push(build(compilers[name], dir));
     }
     results[project] = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, { cpu: median(values.map((v) => v.cpu)), wall: median(values.map((v) => v.wall)) }]));
     if (tagEvery) emitted = runJson([join(here, 'build-emit.mjs'), dir, String(smoke ? 1 : 7)]);

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { child, cpuMicros, fixed, median, quantile, table } from './harness.mjs';
+import { child, cpuMicros, fixed, median, quantile, rotated, table } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdk = ['--require', join(here, 'sdk.cjs')];
@@ -108,8 +108,7 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
     const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(SETTINGS[name])])));
     try {
       for (const [index, workload] of WORKLOADS.entries()) {
-        const shift = (rep + index) % names.length;
-        for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+        for (const name of rotated(names, rep + index)) {
           const calls = smoke ? Math.ceil(workload.calls / 200) : workload.calls;
           samples[name][workload.name].push(await measure(running[name], { ...workload, calls }));
         }

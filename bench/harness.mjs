@@ -2,6 +2,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+/** `items` starting at index `shift` (modulo its length) and wrapping around: the order of a rotated round. */
+export const rotated = (items, shift) => {
+  const at = shift % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
+};
+
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 export const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -29,8 +35,7 @@ export async function compare(functions, { calls, rounds, isAsync }) {
   const entries = Object.entries(functions);
   for (let round = -1; round < rounds; round++) {
     // Rotated, so that no function always runs right after the same one (its garbage, its tier-up).
-    const shift = (round + 1) % entries.length;
-    for (const [name, fn] of [...entries.slice(shift), ...entries.slice(0, shift)]) {
+    for (const [name, fn] of rotated(entries, round + 1)) {
       const ns = await nsPerCall(fn, calls, isAsync);
       if (round >= 0) samples[name].push(ns);
     }

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { child, cpuMicros, fixed, median, table } from './harness.mjs';
+import { child, cpuMicros, fixed, median, rotated, table } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -92,8 +92,7 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
       // New processes for each repetition, as in grpc.mjs: each process's own luck is as large as what is measured.
       const running = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await start(stack, name)])));
       try {
-        const shift = rep % names.length;
-        for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+        for (const name of rotated(names, rep)) {
           const { server, client } = running[name];
           const before = await server.ask('cpu');
           const sample = await client.ask(workload);

@@ -242,6 +242,13 @@ describe('messages: an rpc.message event per message, numbered per direction', (
     collect: () => driver(stack).collect(['a', 'b']),
     chat: () => driver(stack).chat(['a', 'b']),
   });
+  /** Makes one call of `stack` and checks the message events of its span of `kind`. */
+  const eventsOf =
+    (stack: Stack, kind: number) =>
+    async (method: keyof ReturnType<typeof calls>, expected: readonly string[]): Promise<void> => {
+      await calls(stack)[method]();
+      expect(messageEvents(only(await spansWhenDone(2), kind))).toEqual(expected);
+    };
 
   // The Connect client's tag has `messages`, and so have the nice-grpc and NestJS servers'.
   it.each([
@@ -249,29 +256,20 @@ describe('messages: an rpc.message event per message, numbered per direction', (
     ['count', ['SENT 1', 'RECEIVED 1', 'RECEIVED 2']],
     ['collect', ['SENT 1', 'SENT 2', 'RECEIVED 1']],
     ['chat', ['SENT 1', 'SENT 2', 'RECEIVED 1', 'RECEIVED 2']],
-  ] as const)('a Connect client, %s', async (method, expected) => {
-    await calls('connect')[method]();
-    expect(messageEvents(only(await spansWhenDone(2), SpanKind.CLIENT))).toEqual(expected);
-  });
+  ] as const)('a Connect client, %s', eventsOf('connect', SpanKind.CLIENT));
 
   it.each([
     ['say', ['RECEIVED 1', 'SENT 1']],
     ['count', ['RECEIVED 1', 'SENT 1', 'SENT 2']],
     ['collect', ['RECEIVED 1', 'RECEIVED 2', 'SENT 1']],
     ['chat', ['RECEIVED 1', 'SENT 1', 'RECEIVED 2', 'SENT 2']],
-  ] as const)('a nice-grpc server, %s', async (method, expected) => {
-    await calls('nice-grpc')[method]();
-    expect(messageEvents(only(await spansWhenDone(2), SpanKind.SERVER))).toEqual(expected);
-  });
+  ] as const)('a nice-grpc server, %s', eventsOf('nice-grpc', SpanKind.SERVER));
 
   // Nest writes a stream's messages through grpc-js, where they are counted, and returns a unary one.
   it.each([
     ['say', ['RECEIVED 1', 'SENT 1']],
     ['count', ['RECEIVED 1', 'SENT 1', 'SENT 2']],
-  ] as const)('a NestJS server, %s: each message once', async (method, expected) => {
-    await calls('nestjs')[method]();
-    expect(messageEvents(only(await spansWhenDone(2), SpanKind.SERVER))).toEqual(expected);
-  });
+  ] as const)('a NestJS server, %s: each message once', eventsOf('nestjs', SpanKind.SERVER));
 });
 
 describe('Connect: a tag on the transport construction', () => {
