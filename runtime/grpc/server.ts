@@ -2,7 +2,7 @@ import type { Attributes, Context, Tracer } from '@opentelemetry/api';
 import { context } from '../api.js';
 import { merged, type AttributeSource } from '../attributes.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
-import { addressAttributes } from '../rpc/peer.js';
+import { address, addressAttributes } from '../rpc/peer.js';
 import { ServerSpan } from '../rpc/server-span.js';
 import { ask, Status, statusOf } from '../rpc/status.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
@@ -98,9 +98,9 @@ function peerAttributes(call: ServerCallLike): Attributes {
   } catch {
     // an object of another shape: getPeer() below
   }
-  const address = info?.remoteAddress;
-  if (typeof address !== 'string' || address === '') return addressAttributes('network.peer', ask(() => call.getPeer?.()));
-  return typeof info!.remotePort === 'number' ? { 'network.peer.address': address, 'network.peer.port': info!.remotePort } : { 'network.peer.address': address };
+  const remote = info?.remoteAddress;
+  if (typeof remote !== 'string' || remote === '') return addressAttributes('network.peer', ask(() => call.getPeer?.()));
+  return address('network.peer', remote, typeof info!.remotePort === 'number' ? info!.remotePort : undefined);
 }
 
 interface ConnectionInfo {

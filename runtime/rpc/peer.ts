@@ -36,7 +36,8 @@ function parse(prefix: 'server' | 'network.peer', value: string): Attributes {
   return address(prefix, host, Number(port));
 }
 
-function address(prefix: 'server' | 'network.peer', host: string, port?: number): Attributes {
+/** The address attributes under `prefix` of a host (and port) known apart. */
+export function address(prefix: 'server' | 'network.peer', host: string, port?: number): Attributes {
   if (prefix === 'server') return port === undefined ? { 'server.address': host } : { 'server.address': host, 'server.port': port };
   return port === undefined ? { 'network.peer.address': host } : { 'network.peer.address': host, 'network.peer.port': port };
 }
