@@ -17,9 +17,11 @@ export const metadataGetter: TextMapGetter<unknown> = {
   keys: (carrier) => (isMetadata(carrier) ? Object.keys(carrier.getMap()) : []),
   get(carrier, key) {
     if (!isMetadata(carrier)) return undefined;
-    const values = carrier.get(key).filter((value): value is string => typeof value === 'string');
-    if (values.length === 0) return undefined;
-    return values.length === 1 ? values[0] : values;
+    const values = carrier.get(key);
+    // One value or none, nearly always: no filtered copy then.
+    if (values.length <= 1) return typeof values[0] === 'string' ? values[0] : undefined;
+    const strings = values.filter((value): value is string => typeof value === 'string');
+    return strings.length <= 1 ? strings[0] : strings;
   },
 };
 

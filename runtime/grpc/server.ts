@@ -1,4 +1,4 @@
-import type { Attributes, Context, Tracer } from '@opentelemetry/api';
+import type { Attributes, Tracer } from '@opentelemetry/api';
 import { context } from '../api.js';
 import { merged, type AttributeSource } from '../attributes.js';
 import type { GrpcTagOptions } from '../rpc/options.js';
@@ -31,7 +31,14 @@ export function isGrpcJsCall(value: unknown): value is ServerCallLike {
  */
 export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallLike, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined, countWrites = true): ServerSpan {
   checkDuplicateInstrumentation();
-  const path = ask(() => call.getPath?.());
+  let path: string | undefined;
+  let host: string | undefined;
+  try {
+    path = call.getPath?.();
+    host = call.getHost?.();
+  } catch {
+    // another object with these names: the handler's name, and no server address
+  }
   const span = new ServerSpan(
     tracer,
     {
@@ -40,7 +47,7 @@ export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallL
       carrier: call.metadata,
       getter: metadataGetter,
       attributes: merged(
-        addressAttributes('server', ask(() => call.getHost?.())),
+        addressAttributes('server', host),
         peerAttributes(call),
         grpcMetadataAttributes(call.metadata, options?.metadata, 'request'),
       ),
@@ -54,11 +61,10 @@ export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallL
   );
   // grpc-js emits a call's events ('data', 'end', 'cancelled', ...) from its own context: the
   // listeners on the call (the handler's, and those NestJS adds before calling it) must see the
-  // span, as the handler's callbacks do. The call's `emit` enters it once per event; binding the
-  // emitter instead wrapped every listener grpc-js adds and ran each through the context manager,
-  // a third of the server's tracing cost for a unary call.
-  enterOnEmit(call, span.context);
-  watch(span, call);
+  // span, as the handler's callbacks do. The call's `emit` enters it once per event, and sees the
+  // events that end the RPC; binding the emitter instead wrapped every listener grpc-js adds and
+  // ran each through the context manager, a third of the server's tracing cost for a unary call.
+  watchEvents(call, span);
   if (span.messages) {
     if ((call as { request?: unknown }).request !== undefined) span.messages.received();
     span.messages.observe(call, countWrites);
@@ -66,22 +72,25 @@ export function grpcJsServerSpan(tracer: Tracer, name: string, call: ServerCallL
   return span;
 }
 
-function watch(span: ServerSpan, call: ServerCallLike): void {
-  const on = call.on;
-  if (typeof on !== 'function') return;
-  on.call(call, 'cancelled', () => span.cancelled());
-  if (!isResponseStream(call)) return;
-  // grpc-js listens for 'error' on response streams itself, so one more listener changes nothing.
-  on.call(call, 'error', (error: unknown) => span.finish(statusOf(error), error));
-  on.call(call, 'finish', () => span.finish(Status.OK));
-}
-
-function enterOnEmit(call: ServerCallLike, spanContext: Context): void {
-  const emit = (call as { emit?: unknown }).emit;
+/**
+ * Wraps the call's `emit`: the span ends on 'cancelled' (the client went away or the deadline
+ * passed) and, on a response stream, on 'finish' or 'error', before the listeners run; an event
+ * that has listeners is emitted in the span's context. Listening instead cost an `on` and a
+ * closure per event per call.
+ */
+function watchEvents(call: ServerCallLike, span: ServerSpan): void {
+  const emitter = call as ServerCallLike & { emit?: (event: string | symbol, ...args: unknown[]) => boolean; listenerCount?(event: string | symbol): number };
+  const emit = emitter.emit;
   if (typeof emit !== 'function') return;
+  const responseStream = isResponseStream(call);
   // An assignment, not defineProperty: V8 caches the transition it makes on every call object.
-  (call as { emit: unknown }).emit = function (this: unknown) {
-    return context.with(spanContext, emit as (...args: unknown[]) => unknown, this, ...arguments);
+  emitter.emit = function (this: typeof emitter, event: string | symbol) {
+    if (event === 'cancelled') span.cancelled();
+    else if (responseStream && event === 'finish') span.finish(Status.OK);
+    // grpc-js listens for 'error' on response streams itself.
+    else if (responseStream && event === 'error') span.finish(statusOf(arguments[1]), arguments[1]);
+    if (this.listenerCount?.(event) === 0) return emit.apply(this, arguments as unknown as Parameters<typeof emit>);
+    return context.with(span.context, emit as (...args: unknown[]) => boolean, this, ...arguments);
   };
 }
 

@@ -17,10 +17,15 @@ interface Served {
   readonly span: ServerSpan;
   /** The handler's second argument as its body sees it: grpc-js's callback ends the span first. */
   readonly second: unknown;
+  readonly rules: StackRules;
+}
+
+/** How a stack learns a handler's result: one object per stack, not closures per call. */
+interface StackRules {
   /** The status the stack answers a thrown or rejected value with. */
   statusOf(error: unknown): number;
   /** Ends the span on what the handler returned, where that is how the stack learns the result. */
-  returned<T>(result: T): T;
+  returned<T>(span: ServerSpan, result: T): T;
 }
 
 /**
@@ -40,10 +45,10 @@ export function serve<T>(name: string, args: readonly unknown[], body: (second: 
   try {
     result = withContext(served.span.context, body, undefined, served.second);
   } catch (error) {
-    served.span.fail(error, served.statusOf(error));
+    served.span.fail(error, served.rules.statusOf(error));
     throw error;
   }
-  return served.returned(result);
+  return served.rules.returned(served.span, result);
 }
 
 /**
@@ -54,7 +59,7 @@ export function serve<T>(name: string, args: readonly unknown[], body: (second: 
 export function serveStream<T>(name: string, args: readonly unknown[], generator: AsyncGenerator<T>, attributes?: AttributeSource, options?: GrpcTagOptions): AsyncGenerator<T> {
   const tracer = activeTracer();
   const served = tracer && sdkSafely(() => recognise(tracer, name, args, attributes, options));
-  return served === undefined ? generator : new ServedStream(generator, served.span, served.statusOf);
+  return served === undefined ? generator : new ServedStream(generator, served.span, served.rules.statusOf);
 }
 
 function recognise(tracer: Tracer, name: string, args: readonly unknown[], attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined {
@@ -64,17 +69,15 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
   const third = args[2];
   if (isGrpcJsCall(first)) {
     const span = grpcJsServerSpan(tracer, name, first, attributes, options);
-    // grpc-js answers a throwing handler with UNKNOWN, and ignores an async handler's promise.
-    return { span, second: typeof second === 'function' ? endingCallback(span, second) : second, statusOf: () => Status.UNKNOWN, returned: (result) => failOnRejection(span, result) };
+    return { span, second: typeof second === 'function' ? endingCallback(span, second) : second, rules: GRPC_JS };
   }
   if (isGrpcJsCall(third)) {
     // NestJS's handlers return their messages (a value, a promise, an Observable): those are counted, not the call's writes.
-    const span = grpcJsServerSpan(tracer, name, third, attributes, options, false);
-    return { span, second, statusOf: nestStatusOf, returned: (result) => endWithResult(span, span.context, result) };
+    return { span: grpcJsServerSpan(tracer, name, third, attributes, options, false), second, rules: NESTJS };
   }
   let served: Served;
-  if (isConnectContext(second)) served = settled(connectServerSpan(tracer, second, attributes, options), second, connectStatusOf);
-  else if (isNiceContext(second)) served = settled(niceServerSpan(tracer, name, second, attributes, options), second, niceStatusOf);
+  if (isConnectContext(second)) served = { span: connectServerSpan(tracer, second, attributes, options), second, rules: CONNECT };
+  else if (isNiceContext(second)) served = { span: niceServerSpan(tracer, name, second, attributes, options), second, rules: NICE_GRPC };
   else return unrecognised(name);
   if (served.span.messages) {
     if (isAsyncIterable(first)) served.span.messages.observeIterable(first);
@@ -105,13 +108,25 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 
+/** grpc-js answers a throwing handler with UNKNOWN, and ignores an async handler's promise (a rejection is recorded). */
+const GRPC_JS: StackRules = {
+  statusOf: () => Status.UNKNOWN,
+  returned(span, result) {
+    if (!(result instanceof Promise)) return result;
+    return result.then(undefined, (error: unknown) => {
+      span.fail(error, Status.UNKNOWN);
+      throw error;
+    }) as typeof result;
+  },
+};
+
+const NESTJS: StackRules = { statusOf: nestStatusOf, returned: (span, result) => endWithResult(span, span.context, result) };
+
 /** Connect and nice-grpc learn a unary or client-streaming result from the handler's promise. */
-function settled(span: ServerSpan, second: unknown, statusOf: (error: unknown) => number): Served {
+function settledBy(statusOf: (error: unknown) => number): StackRules {
   return {
-    span,
-    second,
     statusOf,
-    returned(result) {
+    returned(span, result) {
       // A streaming handler may be a plain function returning an AsyncIterable: the RPC lasts as long as it.
       if (isAsyncIterable(result)) return new ServedStream(delegate(result), span, statusOf) as unknown as typeof result;
       if (!(result instanceof Promise)) {
@@ -133,10 +148,5 @@ function settled(span: ServerSpan, second: unknown, statusOf: (error: unknown) =
   };
 }
 
-function failOnRejection<T>(span: ServerSpan, result: T): T {
-  if (!(result instanceof Promise)) return result;
-  return result.then(undefined, (error: unknown) => {
-    span.fail(error, Status.UNKNOWN);
-    throw error;
-  }) as T;
-}
+const CONNECT = settledBy(connectStatusOf);
+const NICE_GRPC = settledBy(niceStatusOf);

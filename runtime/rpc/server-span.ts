@@ -37,8 +37,12 @@ export class ServerSpan {
 
   constructor(tracer: Tracer, private readonly incoming: IncomingRpc, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined) {
     const active = context.active();
-    // Propagators are written not to throw on bad input; a broken custom one must not reach the handler either.
-    const extracted = ask(() => propagation.extract(active, incoming.carrier, incoming.getter)) ?? active;
+    let extracted = active;
+    try {
+      extracted = propagation.extract(active, incoming.carrier, incoming.getter) ?? active;
+    } catch {
+      // Propagators are written not to throw on bad input; a broken custom one must not reach the handler either.
+    }
     const remote = trace.getSpanContext(extracted);
     const spanAttributes = merged({ 'rpc.system.name': incoming.system, 'rpc.method': incoming.method }, incoming.attributes, attributes && evaluateAttributes(attributes));
     if (EMIT_OLD_RPC_CONVENTIONS) Object.assign(spanAttributes, oldRpcAttributes(incoming.system, incoming.method));
