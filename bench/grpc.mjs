@@ -1,17 +1,21 @@
 // gRPC throughput, latency and CPU time per RPC on 127.0.0.1, one server process and one client
 // process per setting: no tracing; the SDK alone; @opentelemetry/instrumentation-grpc; a
-// hand-written minimal tracing (grpc/minimal.cjs: the floor); spanweave (tags, compiled with
-// tspc), and spanweave with a MeterProvider recording its duration metrics. Every tracing
+// hand-written minimal tracing (grpc/minimal.cjs: the floor), and the same recording the address
+// attributes spanweave records; spanweave (tags, compiled with tspc), and spanweave with a
+// MeterProvider recording its duration metrics. Every tracing
 // setting records with the same SDK (sdk.cjs). Each repetition starts new processes and runs every
 // workload setting after setting (in a rotated order), so that the machine's drift and each
 // process's luck fall on all settings alike; medians of `reps` repetitions are reported. CPU time
 // is each process's own (`process.cpuUsage()`, user + system), which moves far less than
-// throughput on shared cores.
+// throughput on shared cores; each process also profiles itself over the same calls
+// (profile.mjs), which tells how much of that CPU is in the tracing code's own frames: the figure
+// that still tells the tracing settings apart where whole processes' luck does not.
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { child, cpuMicros, fixed, median, quantile, rotated, table } from './harness.mjs';
+import { child, fixed, median, quantile, rotated, table } from './harness.mjs';
+import { answerProfiles, CATEGORIES, functionRows, perCall, profiled } from './profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdk = ['--require', join(here, 'sdk.cjs')];
@@ -22,6 +26,8 @@ const SETTINGS = {
   'SDK only': { build: 'out-plain', preload: sdk, env: { BENCH_SDK: '1' } },
   'instrumentation-grpc': { build: 'out-plain', preload: [...sdk, '--require', join(here, 'grpc/otel-grpc.cjs')], env: { BENCH_SDK: '1' } },
   'hand-written minimal': { build: 'out-plain', preload: [...sdk, '--require', join(here, 'grpc/minimal.cjs')], env: { BENCH_SDK: '1' } },
+  // The same, with the address attributes spanweave's spans hold as well.
+  'minimal + addresses': { build: 'out-plain', preload: [...sdk, '--require', join(here, 'grpc/minimal.cjs')], env: { BENCH_SDK: '1', BENCH_ADDRESSES: '1' } },
   spanweave: { build: 'out-spanweave', preload: sdk, env: { BENCH_SDK: '1' } },
   'spanweave + metrics': { build: 'out-spanweave', preload: sdk, env: { BENCH_SDK: '1', BENCH_METRICS: '1' } },
 };
@@ -33,10 +39,10 @@ const WORKLOADS = [1, 16, 64].flatMap((concurrency) => [
 
 const load = (build) => createRequire(import.meta.url)(join(here, 'grpc', build, 'echo.js'));
 
-/** The server process: prints its port, then its CPU time so far for each line it reads. */
+/** The server process: prints its port, then answers for its CPU time and profiles (answerProfiles). */
 async function serve(build) {
   console.log(JSON.stringify({ port: await load(build).startServer() }));
-  for await (const _ of createInterface({ input: process.stdin })) console.log(JSON.stringify(cpuMicros()));
+  await answerProfiles();
 }
 
 /** Runs `total` calls, `concurrency` at a time; each call's latency in ns. */
@@ -51,12 +57,11 @@ async function drive(call, total, concurrency) {
       latencies[index] = Number(process.hrtime.bigint() - start);
     }
   };
-  const [start, cpu] = [process.hrtime.bigint(), cpuMicros()];
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const start = process.hrtime.bigint();
+  const { cpu, profile } = await profiled(() => Promise.all(Array.from({ length: concurrency }, worker)));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const clientCpu = (cpuMicros() - cpu) / total;
   latencies.sort();
-  return { perSecond: total / seconds, p50: quantile(latencies, 0.5) / 1e3, p99: quantile(latencies, 0.99) / 1e3, clientCpu };
+  return { perSecond: total / seconds, p50: quantile(latencies, 0.5) / 1e3, p99: quantile(latencies, 0.99) / 1e3, clientCpu: cpu / total, clientProfile: profile };
 }
 
 /** The client process: warms up, then runs each workload it reads on stdin (a JSON line). */
@@ -92,12 +97,19 @@ async function start({ build, preload, env }) {
   return { client, server, stop };
 }
 
-/** One workload on one setting: the client's figures, and the server's CPU time per call over it. */
+/**
+ * One workload on one setting: the client's figures, the server's CPU time per call over it, and
+ * both processes' CPU per call by owner, from their profiles.
+ */
 async function measure({ client, server }, workload) {
-  const before = await server.ask('cpu');
-  const sample = await client.ask(workload);
-  return { ...sample, serverCpu: ((await server.ask('cpu')) - before) / workload.calls };
+  const before = await server.ask('start');
+  const { clientProfile, ...sample } = await client.ask(workload);
+  const { cpu, profile } = await server.ask('stop');
+  const serverCpu = (cpu - before) / workload.calls;
+  return { ...sample, serverCpu, ...perCall(clientProfile, sample.clientCpu, profile, serverCpu) };
 }
+
+const FUNCTIONS_WORKLOAD = 'unary c=16';
 
 export async function runGrpc({ smoke = false, reps = 5 } = {}) {
   const names = Object.keys(SETTINGS);
@@ -121,8 +133,10 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
   for (const name of names) {
     results[name] = {};
     for (const workload of Object.keys(samples[name])) {
-      const of = (key) => median(samples[name][workload].map((sample) => sample[key]));
-      results[name][workload] = { perSecond: of('perSecond'), p50: of('p50'), p99: of('p99'), clientCpu: of('clientCpu'), serverCpu: of('serverCpu') };
+      const runs = samples[name][workload];
+      const of = (key) => median(runs.map((sample) => sample[key]));
+      const owners = Object.fromEntries(CATEGORIES.map((owner) => [owner, median(runs.map((sample) => sample.owners[owner]))]));
+      results[name][workload] = { perSecond: of('perSecond'), p50: of('p50'), p99: of('p99'), clientCpu: of('clientCpu'), serverCpu: of('serverCpu'), tracing: of('tracing'), owners };
     }
   }
   const base = results['no tracing'];
@@ -138,6 +152,13 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
       return [workload, name, fixed(perSecond, 0), fixed(p50, 0), fixed(p99, 0), traced ? percent(overhead(name, workload)) : '', fixed(clientCpu, 1), fixed(serverCpu, 1), traced ? fixed(addedCpu(name, workload), 1) : ''];
     }),
   );
+  const ownerRows = Object.keys(base).flatMap((workload) =>
+    names.map((name) => {
+      const { owners, tracing } = results[name][workload];
+      return [workload, name, fixed(tracing, 1), ...CATEGORIES.map((owner) => fixed(owners[owner], 1))];
+    }),
+  );
+  const tracing = (name, workload) => results[name][workload].tracing;
   const summary = Object.keys(base).map((workload) => {
     const [ours, theirs, floor] = [addedCpu('spanweave', workload), addedCpu('instrumentation-grpc', workload), addedCpu('hand-written minimal', workload)];
     return [
@@ -151,6 +172,13 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
       fixed(addedCpu('spanweave + metrics', workload) - ours, 1),
     ];
   });
+  const floors = ['instrumentation-grpc', 'hand-written minimal', 'minimal + addresses'];
+  const tracingSummary = Object.keys(base).map((workload) => [
+    workload,
+    ...[...floors, 'spanweave'].map((name) => fixed(tracing(name, workload), 1)),
+    ...floors.map((name) => share(tracing('spanweave', workload), tracing(name, workload))),
+  ]);
+  const profiledNames = [...floors, 'spanweave'];
   return {
     results,
     markdown: [
@@ -158,9 +186,21 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
       '',
       table(['workload', 'setting', 'calls/s', 'p50 µs', 'p99 µs', 'throughput lost', 'client CPU µs', 'server CPU µs', 'CPU added µs'], rows),
       '',
-      'CPU added per RPC (client + server) against no tracing, and throughput lost, side by side:',
+      `Where that CPU goes, from each process's own profile over the same calls (V8's sampling profiler in the process, [bench/profile.mjs](../bench/profile.mjs)): µs per call, client + server, by the owner of the code; "tracing code" is the instrumentation's own code and the OpenTelemetry API and SDK's together:`,
       '',
-      table(['workload', 'instrumentation-grpc', 'hand-written minimal', 'spanweave', 'vs instrumentation-grpc (target ≤ 0.50)', 'vs minimal (target ≤ 1.25)', 'throughput lost vs instrumentation-grpc (target ≤ 0.50)', 'metrics add µs'], summary),
+      table(['workload', 'setting', 'tracing code µs', ...CATEGORIES.map((owner) => `${owner} µs`)], ownerRows),
+      '',
+      'CPU added per RPC (client + server, whole processes) against no tracing, and throughput lost, side by side:',
+      '',
+      table(['workload', 'instrumentation-grpc µs', 'hand-written minimal µs', 'spanweave µs', 'vs instrumentation-grpc (target ≤ 0.50)', 'vs minimal (target ≤ 1.25)', 'throughput lost vs instrumentation-grpc (target ≤ 0.50)', 'metrics add µs'], summary),
+      '',
+      'CPU per RPC in the tracing code (client + server, from the profiles), side by side:',
+      '',
+      table(['workload', ...profiledNames.map((name) => `${name} µs`), ...floors.map((name) => `spanweave / ${name}`)], tracingSummary),
+      '',
+      `The tracing code's functions with the most CPU at ${FUNCTIONS_WORKLOAD}, µs per call (mean of the runs; a function's own time and the builtins and Node code it calls):`,
+      '',
+      table(['side', 'function', ...profiledNames], functionRows((name) => samples[name][FUNCTIONS_WORKLOAD], profiledNames)),
     ].join('\n'),
   };
 }

@@ -3,12 +3,14 @@
 // middleware, Connect with a hand-written interceptor (stacks/connect-minimal.cjs; Connect-ES has
 // no OpenTelemetry instrumentation). One server and one client process per setting, new ones for
 // each repetition; the workload runs setting after setting (rotated), `reps` times; medians of each
-// process's own CPU time (user + system) per call, and throughput.
+// process's own CPU time (user + system) per call, throughput, and the CPU in the tracing code from
+// each process's own profile (profile.mjs).
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { child, cpuMicros, fixed, median, rotated, table } from './harness.mjs';
+import { child, fixed, median, rotated, table } from './harness.mjs';
+import { answerProfiles, functionRows, perCall, profiled } from './profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -39,13 +41,13 @@ const BUILDS = { plain: 'out-bench-plain', traced: 'out-bench' };
 const WORKLOAD = { calls: 5000, concurrency: 16 };
 
 const load = (stack, build) => require(join(here, '../fixtures/stacks', BUILDS[build], `${STACKS[stack].module}.js`));
-/** The server process: prints its address, then its CPU time so far for each line it reads. */
+/** The server process: prints its address, then answers for its CPU time and profiles (answerProfiles). */
 async function serve(stack, setting) {
   const build = STACKS[stack].settings[setting];
   const options = STACKS[stack].options(setting, 'server');
   const server = await load(stack, build).startServer(undefined, options);
   console.log(JSON.stringify({ address: server.address }));
-  for await (const _ of createInterface({ input: process.stdin })) console.log(JSON.stringify(cpuMicros()));
+  await answerProfiles();
 }
 
 /** The client process: warms up, then runs the workload for each line it reads. */
@@ -58,9 +60,9 @@ async function clientLoop(stack, setting, address) {
     const worker = async () => {
       while (next++ < calls) await driver.say({ text: 'hello' });
     };
-    const [start, cpu] = [process.hrtime.bigint(), cpuMicros()];
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    return { perSecond: calls / (Number(process.hrtime.bigint() - start) / 1e9), clientCpu: (cpuMicros() - cpu) / calls };
+    const start = process.hrtime.bigint();
+    const { cpu, profile } = await profiled(() => Promise.all(Array.from({ length: concurrency }, worker)));
+    return { perSecond: calls / (Number(process.hrtime.bigint() - start) / 1e9), clientCpu: cpu / calls, clientProfile: profile };
   };
   await run(1000, 16);
   console.log(JSON.stringify({ ready: true }));
@@ -85,6 +87,7 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
   const workload = smoke ? { calls: 50, concurrency: 4 } : WORKLOAD;
   const rows = [];
   const summary = [];
+  const functions = [];
   for (const stack of Object.keys(STACKS)) {
     const names = Object.keys(STACKS[stack].settings);
     const samples = Object.fromEntries(names.map((name) => [name, []]));
@@ -94,9 +97,11 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
       try {
         for (const name of rotated(names, rep)) {
           const { server, client } = running[name];
-          const before = await server.ask('cpu');
-          const sample = await client.ask(workload);
-          samples[name].push({ ...sample, serverCpu: ((await server.ask('cpu')) - before) / workload.calls });
+          const before = await server.ask('start');
+          const { clientProfile, ...sample } = await client.ask(workload);
+          const { cpu, profile } = await server.ask('stop');
+          const serverCpu = (cpu - before) / workload.calls;
+          samples[name].push({ ...sample, serverCpu, ...perCall(clientProfile, sample.clientCpu, profile, serverCpu) });
         }
       } finally {
         for (const { stop } of Object.values(running)) stop();
@@ -106,18 +111,27 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
     const cpu = (name) => of(name, 'clientCpu') + of(name, 'serverCpu');
     const added = (name) => cpu(name) - cpu('no tracing');
     for (const name of names) {
-      rows.push([stack, name, fixed(of(name, 'perSecond'), 0), fixed(of(name, 'clientCpu'), 1), fixed(of(name, 'serverCpu'), 1), name === 'no tracing' ? '' : fixed(added(name), 1)]);
+      const traced = name !== 'no tracing';
+      rows.push([stack, name, fixed(of(name, 'perSecond'), 0), fixed(of(name, 'clientCpu'), 1), fixed(of(name, 'serverCpu'), 1), traced ? fixed(added(name), 1) : '', traced ? fixed(of(name, 'tracing'), 1) : '']);
     }
     const [alternative] = names.filter((name) => name !== 'no tracing' && name !== 'spanweave');
-    summary.push([stack, alternative, fixed(added(alternative), 1), fixed(added('spanweave'), 1), added(alternative) > 0 ? (added('spanweave') / added(alternative)).toFixed(2) : 'n/a']);
+    const share = (ours, theirs) => (theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a');
+    summary.push([stack, alternative, fixed(added(alternative), 1), fixed(added('spanweave'), 1), share(added('spanweave'), added(alternative)), share(of('spanweave', 'tracing'), of(alternative, 'tracing'))]);
+    functions.push(`${stack}:`, '', table(['side', 'function', alternative, 'spanweave'], functionRows((name) => samples[name], [alternative, 'spanweave'], 10)), '');
   }
   return {
     markdown: [
       `Unary calls, ${workload.calls} at concurrency ${workload.concurrency}; calls per second and CPU time per call in µs (each process's user + system); median of ${smoke ? 1 : reps} runs.`,
       '',
-      table(['stack', 'setting', 'calls/s', 'client CPU µs', 'server CPU µs', 'CPU added µs'], rows),
+      `"Tracing code" is the CPU per call (client + server) in the tracing's own frames and the OpenTelemetry API and SDK's, from each process's own profile over the same calls (as in *gRPC*, [bench/profile.mjs](../bench/profile.mjs)).`,
       '',
-      table(['stack', 'what users trace it with otherwise', 'its CPU added µs', 'spanweave CPU added µs', 'spanweave / it'], summary),
+      table(['stack', 'setting', 'calls/s', 'client CPU µs', 'server CPU µs', 'CPU added µs', 'tracing code µs'], rows),
+      '',
+      table(['stack', 'what users trace it with otherwise', 'its CPU added µs', 'spanweave CPU added µs', 'spanweave / it', 'tracing code: spanweave / it'], summary),
+      '',
+      'The tracing functions with the most CPU, µs per call (mean of the runs):',
+      '',
+      ...functions,
     ].join('\n'),
   };
 }

@@ -2,7 +2,10 @@
 // build: a client interceptor and a server wrapper that do only what the RPC conventions require
 // (start and end the two spans, inject and extract the context, set the status), with the same
 // SDK. It is the floor any instrumentation of a gRPC call stands on; echo.ts picks it up from
-// `globalThis.benchTracing`.
+// `globalThis.benchTracing`. With BENCH_ADDRESSES=1 it also records the address attributes
+// spanweave records (server.address and server.port from the channel's target or the call's host,
+// network.peer.address and network.peer.port from the peer): the floor for spanweave's spans,
+// which tells how much of spanweave's cost is what its spans hold.
 const { InterceptingCall } = require('@grpc/grpc-js');
 const { context, propagation, trace, ROOT_CONTEXT, SpanKind, SpanStatusCode } = require('@opentelemetry/api');
 
@@ -16,27 +19,45 @@ const getter = {
   },
 };
 
-function end(span, code, side) {
+const ADDRESSES = process.env.BENCH_ADDRESSES === '1';
+/** `host:port` split in two. */
+function hostAndPort(hostPort) {
+  const colon = hostPort.lastIndexOf(':');
+  return [hostPort.slice(0, colon), Number(hostPort.slice(colon + 1))];
+}
+const serverAddress = ([host, port]) => ({ 'server.address': host, 'server.port': port });
+const peerAddress = ([host, port]) => ({ 'network.peer.address': host, 'network.peer.port': port });
+
+function end(span, code, side, peer) {
   span.setAttribute('rpc.status_code', code);
+  if (peer) span.setAttributes(peerAddress(hostAndPort(peer)));
   if (code !== 0 && (side === 'client' || code === 2 || code === 13)) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end();
 }
 
-const interceptor = (options, nextCall) =>
-  new InterceptingCall(nextCall(options), {
-    start(metadata, listener, next) {
-      const method = options.method_definition.path.slice(1);
-      const parent = context.active();
-      const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes: { 'rpc.system.name': 'grpc', 'rpc.method': method } }, parent);
-      propagation.inject(trace.setSpan(parent, span), metadata, setter);
-      next(metadata, {
-        onReceiveStatus(status, nextStatus) {
-          end(span, status.code, 'client');
-          nextStatus(status);
-        },
-      });
-    },
-  });
+/** The client interceptor for a channel to `target`. */
+const clientInterceptor = (target) => {
+  const server = ADDRESSES ? serverAddress(hostAndPort(target)) : undefined;
+  return (options, nextCall) => {
+    const call = new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        const method = options.method_definition.path.slice(1);
+        const parent = context.active();
+        const attributes = { 'rpc.system.name': 'grpc', 'rpc.method': method };
+        if (ADDRESSES) Object.assign(attributes, server);
+        const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, parent);
+        propagation.inject(trace.setSpan(parent, span), metadata, setter);
+        next(metadata, {
+          onReceiveStatus(status, nextStatus) {
+            end(span, status.code, 'client', ADDRESSES && call.getPeer());
+            nextStatus(status);
+          },
+        });
+      },
+    });
+    return call;
+  };
+};
 
 function wrapServer(handlers) {
   const wrapped = {};
@@ -44,7 +65,9 @@ function wrapServer(handlers) {
     wrapped[name] = (call, callback) => {
       const method = call.getPath().slice(1);
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, getter);
-      const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'rpc.system.name': 'grpc', 'rpc.method': method } }, parent);
+      const attributes = { 'rpc.system.name': 'grpc', 'rpc.method': method };
+      if (ADDRESSES) Object.assign(attributes, serverAddress(hostAndPort(call.getHost())), peerAddress(hostAndPort(call.getPeer())));
+      const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
       let done = callback;
       if (callback) {
         done = (error, value) => {
@@ -61,4 +84,4 @@ function wrapServer(handlers) {
   return wrapped;
 }
 
-globalThis.benchTracing = { interceptor, wrapServer };
+globalThis.benchTracing = { clientInterceptor, wrapServer };

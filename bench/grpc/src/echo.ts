@@ -18,7 +18,7 @@ const { bench } = grpc.loadPackageDefinition(definition) as unknown as {
 };
 
 /** The hand-written minimal tracing (bench/grpc/minimal.cjs), where it is preloaded. */
-const handWritten = (globalThis as { benchTracing?: { interceptor: grpc.Interceptor; wrapServer<T extends object>(handlers: T): T } }).benchTracing;
+const handWritten = (globalThis as { benchTracing?: { clientInterceptor(target: string): grpc.Interceptor; wrapServer<T extends object>(handlers: T): T } }).benchTracing;
 
 /** @traced grpc.server */
 const echo = {
@@ -38,7 +38,7 @@ export async function startServer(): Promise<number> {
 }
 
 export function connect(port: number): EchoClient {
-  if (handWritten) return new bench.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { interceptors: [handWritten.interceptor] });
+  if (handWritten) return new bench.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { interceptors: [handWritten.clientInterceptor(`127.0.0.1:${port}`)] });
   /** @traced grpc.client */
   const client = new bench.Echo(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   return client;
