@@ -18,6 +18,8 @@ const sdk = ['--require', join(here, 'sdk.cjs')];
 const STACKS = {
   'nice-grpc': {
     module: 'nice',
+    // The fixture's tests' server records message events and metadata; this one records what the middleware does.
+    implementation: 'tagAloneNiceEcho',
     settings: { 'no tracing': 'plain', 'nice-grpc-opentelemetry': 'plain', spanweave: 'traced' },
     options: (setting, side) => {
       if (setting !== 'nice-grpc-opentelemetry') return {};
@@ -45,7 +47,8 @@ const load = (stack, build) => require(join(here, '../fixtures/stacks', BUILDS[b
 async function serve(stack, setting) {
   const build = STACKS[stack].settings[setting];
   const options = STACKS[stack].options(setting, 'server');
-  const server = await load(stack, build).startServer(undefined, options);
+  const module = load(stack, build);
+  const server = await module.startServer(module[STACKS[stack].implementation], options);
   console.log(JSON.stringify({ address: server.address }));
   await answerProfiles();
 }
