@@ -2,10 +2,10 @@
 // process per setting: no tracing; the SDK alone; @opentelemetry/instrumentation-grpc; a
 // hand-written minimal tracing (grpc/minimal.cjs: the floor), and the same recording the address
 // attributes spanweave records; spanweave (tags, compiled with tspc), and spanweave with a
-// MeterProvider recording its duration metrics. Every tracing
-// setting records with the same SDK (sdk.cjs). Each repetition starts new processes and runs every
-// workload setting after setting (in a rotated order), so that the machine's drift and each
-// process's luck fall on all settings alike; medians of `reps` repetitions are reported. CPU time
+// MeterProvider recording its duration metrics. Every tracing setting records with the same SDK
+// (sdk.cjs). Each repetition starts new processes and runs every workload setting after setting
+// (in a rotated order), so that the machine's drift and each process's luck fall on all settings
+// alike; medians of `reps` repetitions are reported. CPU time
 // is each process's own (`process.cpuUsage()`, user + system), which moves far less than
 // throughput on shared cores; each process also profiles itself over the same calls
 // (profile.mjs), which tells how much of that CPU is in the tracing code's own frames: the figure
@@ -172,13 +172,13 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
       fixed(addedCpu('spanweave + metrics', workload) - ours, 1),
     ];
   });
-  const floors = ['instrumentation-grpc', 'hand-written minimal', 'minimal + addresses'];
+  const others = ['instrumentation-grpc', 'hand-written minimal', 'minimal + addresses'];
+  const profiledNames = [...others, 'spanweave'];
   const tracingSummary = Object.keys(base).map((workload) => [
     workload,
-    ...[...floors, 'spanweave'].map((name) => fixed(tracing(name, workload), 1)),
-    ...floors.map((name) => share(tracing('spanweave', workload), tracing(name, workload))),
+    ...profiledNames.map((name) => fixed(tracing(name, workload), 1)),
+    ...others.map((name) => share(tracing('spanweave', workload), tracing(name, workload))),
   ]);
-  const profiledNames = [...floors, 'spanweave'];
   return {
     results,
     markdown: [
@@ -196,7 +196,7 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
       '',
       'CPU per RPC in the tracing code (client + server, from the profiles), side by side:',
       '',
-      table(['workload', ...profiledNames.map((name) => `${name} µs`), ...floors.map((name) => `spanweave / ${name}`)], tracingSummary),
+      table(['workload', ...profiledNames.map((name) => `${name} µs`), ...others.map((name) => `spanweave / ${name}`)], tracingSummary),
       '',
       `The tracing code's functions with the most CPU at ${FUNCTIONS_WORKLOAD}, µs per call (mean of the runs; a function's own time and the builtins and Node code it calls):`,
       '',

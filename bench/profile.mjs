@@ -22,7 +22,7 @@ const INTERVAL_MICROS = 100;
 let session;
 const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
 
-export async function startProfile() {
+async function startProfile() {
   if (!session) {
     session = new Session();
     session.connect();
@@ -36,7 +36,7 @@ export async function startProfile() {
  * Stops the profile: the shares of its busy (not idle) samples by owner, and by function for the
  * tracing code's own frames (the 40 largest).
  */
-export async function stopProfile() {
+async function stopProfile() {
   const { profile } = await post('Profiler.stop');
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map();
@@ -83,13 +83,13 @@ export async function answerProfiles() {
   }
 }
 
-/** Runs `work` under a profile: its result, the CPU time it took (µs) and the profile. */
+/** Runs `work` under a profile: the CPU time it took (µs) and the profile. */
 export async function profiled(work) {
   await startProfile();
   const before = cpuMicros();
-  const result = await work();
+  await work();
   const cpu = cpuMicros() - before;
-  return { result, cpu, profile: await stopProfile() };
+  return { cpu, profile: await stopProfile() };
 }
 
 /**
