@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { child, fixed, median, quantile, rotated, table } from './harness.mjs';
+import { child, fixed, median, quantile, rotated, share, table } from './harness.mjs';
 import { answerProfiles, CATEGORIES, functionRows, perCall, profiled } from './profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -144,7 +144,6 @@ export async function runGrpc({ smoke = false, reps = 5 } = {}) {
   const cpu = (name, workload) => results[name][workload].clientCpu + results[name][workload].serverCpu;
   const addedCpu = (name, workload) => cpu(name, workload) - cpu('no tracing', workload);
   const percent = (value) => `${(value * 100).toFixed(1)}%`;
-  const share = (ours, theirs) => (theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a');
   const rows = Object.keys(base).flatMap((workload) =>
     names.map((name) => {
       const { perSecond, p50, p99, clientCpu, serverCpu } = results[name][workload];

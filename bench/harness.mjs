@@ -51,6 +51,8 @@ export function runJson(args, options = {}) {
 
 export const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 export const ratio = (value, base) => `${(value / base).toFixed(2)}×`;
+/** `ours / theirs` to two places, or n/a where theirs is not positive (a setting measured at or below its base). */
+export const share = (ours, theirs) => (theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a');
 
 /** A Markdown table. */
 export function table(header, rows) {

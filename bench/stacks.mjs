@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { child, fixed, median, rotated, table } from './harness.mjs';
+import { child, fixed, median, rotated, share, table } from './harness.mjs';
 import { answerProfiles, functionRows, perCall, profiled } from './profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -118,7 +118,6 @@ export async function runStacks({ smoke = false, reps = 5 } = {}) {
       rows.push([stack, name, fixed(of(name, 'perSecond'), 0), fixed(of(name, 'clientCpu'), 1), fixed(of(name, 'serverCpu'), 1), traced ? fixed(added(name), 1) : '', traced ? fixed(of(name, 'tracing'), 1) : '']);
     }
     const [alternative] = names.filter((name) => name !== 'no tracing' && name !== 'spanweave');
-    const share = (ours, theirs) => (theirs > 0 ? (ours / theirs).toFixed(2) : 'n/a');
     summary.push([stack, alternative, fixed(added(alternative), 1), fixed(added('spanweave'), 1), share(added('spanweave'), added(alternative)), share(of('spanweave', 'tracing'), of(alternative, 'tracing'))]);
     functions.push(`${stack}:`, '', table(['side', 'function', alternative, 'spanweave'], functionRows((name) => samples[name], [alternative, 'spanweave'], 10)), '');
   }
