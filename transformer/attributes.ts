@@ -42,7 +42,7 @@ export function compileAttribute(
 const PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
 
 function parseExpression(tsInstance: typeof ts, text: string): ts.Expression | undefined {
-  return PATH.test(text) ? (pathExpression(tsInstance, text) ?? parseText(tsInstance, text)) : parseText(tsInstance, text);
+  return (PATH.test(text) && pathExpression(tsInstance, text)) || parseText(tsInstance, text);
 }
 
 /**
