@@ -48,7 +48,8 @@ async function serve(stack, setting) {
   const build = STACKS[stack].settings[setting];
   const options = STACKS[stack].options(setting, 'server');
   const module = load(stack, build);
-  const server = await module.startServer(module[STACKS[stack].implementation], options);
+  const { implementation } = STACKS[stack];
+  const server = await module.startServer(implementation && module[implementation], options);
   console.log(JSON.stringify({ address: server.address }));
   await answerProfiles();
 }
