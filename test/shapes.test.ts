@@ -1,12 +1,12 @@
 /**
- * Every function shape, compiled twice from fixtures/shapes: traced (tspc with the plugin) and
- * untraced (plain tsc, which ignores plugins). Each scenario must have the same outcome in both
+ * Every function shape, compiled from fixtures/shapes through each path (tspc with the plugin, the
+ * text-edit core on the source and on tsc's output) and untraced (plain tsc, which ignores plugins). Each scenario must have the same outcome in both
  * builds, and the traced build must produce exactly the scenario's span tree.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileWithTsc, compileWithTspc, type Build } from './helpers/compile.js';
+import { compileWith, compileWithTsc, PATHS, type Build } from './helpers/compile.js';
 import { fixturesDir } from './helpers/paths.js';
 import { installSdk, spanTree, type TestSdk } from './helpers/sdk.js';
 import type { Scenarios } from '../fixtures/shapes/src/scenario.js';
@@ -14,22 +14,19 @@ import type { Scenarios } from '../fixtures/shapes/src/scenario.js';
 const modules = ['declarations', 'classes', 'objects', 'functions', 'asyncs', 'generators'] as const;
 const project = join(fixturesDir, 'shapes');
 
-let traced: Build;
-let plain: Build;
 let sdk: TestSdk;
 
 beforeAll(() => {
-  traced = compileWithTspc(project);
-  plain = compileWithTsc(project);
   sdk = installSdk();
 });
 beforeEach(() => sdk.reset());
 afterAll(() => sdk.uninstall());
 
-it('compiles cleanly with and without the plugin', () => {
-  expect(traced.output).toBe('');
-  expect(plain.output).toBe('');
-});
+/**
+ * Tags that tsc's emit drops with the construct they stand on (an overload signature, a comment
+ * after a decorator): on the emitted-JavaScript path they are reported, not applied (test/cli.test.ts).
+ */
+const LOST_IN_EMIT = ['only the overload implementation is wrapped', 'decorators still see and wrap the method'];
 
 type Outcome = { returned: unknown } | { threw: unknown };
 
@@ -41,21 +38,39 @@ async function outcome(run: () => unknown): Promise<Outcome> {
   }
 }
 
-for (const module of modules) {
-  describe(module, () => {
-    it('every export keeps its name, length and kind', () => {
-      expect(signatures(traced.load(module))).toEqual(signatures(plain.load(module)));
+for (const path of PATHS) {
+  describe(path, () => {
+    // A fresh untraced twin for each path: the fixtures keep state (counters) in their modules.
+    let traced: Build;
+    let plain: Build;
+    beforeAll(() => {
+      traced = compileWith(path, project);
+      plain = compileWithTsc(project);
     });
 
-    for (const name of scenarioNames(module)) {
-      it(name, async () => {
-        const untracedRun = plain.load<{ scenarios: Scenarios }>(module).scenarios[name]!;
-        const tracedRun = traced.load<{ scenarios: Scenarios }>(module).scenarios[name]!;
-        const expected = await outcome(() => untracedRun.run());
-        expect(sdk.spans(), 'the untraced build makes no spans').toEqual([]);
-        const actual = await outcome(() => tracedRun.run());
-        expect(actual).toEqual(expected);
-        expect(spanTree(sdk.spans(), { markErrors: true })).toBe(tracedRun.spans.join('\n'));
+    it('compiles cleanly with and without the plugin', () => {
+      expect(traced.output).toBe('');
+      expect(plain.output).toBe('');
+    });
+
+    for (const module of modules) {
+      describe(module, () => {
+        it('every export keeps its name, length and kind', () => {
+          expect(signatures(traced.load(module))).toEqual(signatures(plain.load(module)));
+        });
+
+        for (const name of scenarioNames(module)) {
+          if (path === 'weave emitted' && LOST_IN_EMIT.includes(name)) continue;
+          it(name, async () => {
+            const untracedRun = plain.load<{ scenarios: Scenarios }>(module).scenarios[name]!;
+            const tracedRun = traced.load<{ scenarios: Scenarios }>(module).scenarios[name]!;
+            const expected = await outcome(() => untracedRun.run());
+            expect(sdk.spans(), 'the untraced build makes no spans').toEqual([]);
+            const actual = await outcome(() => tracedRun.run());
+            expect(actual).toEqual(expected);
+            expect(spanTree(sdk.spans(), { markErrors: true })).toBe(tracedRun.spans.join('\n'));
+          });
+        }
       });
     }
   });

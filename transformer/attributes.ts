@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import type { ExpressionOption } from './tags/grammar.js';
+import { messages } from './messages.js';
 import { resolveName } from './scope.js';
 import { bindingNames } from './utils/binding-names.js';
 import { synthesize } from './utils/synthesize.js';
@@ -22,17 +23,16 @@ export function compileAttribute(
   const label = option.key.endsWith('=') ? option.key : `attr.${option.key}`; // `from=` and `into=` carry their '='
   const parsed = parseExpression(tsInstance, option.expression);
   if (parsed === undefined) {
-    return { problem: `${label}: '${option.expression}' is not a single expression. Wrap it in parentheses if it has spaces, as in ${label}${label.endsWith('=') ? '' : '='}(a + b).` };
+    return { problem: messages.notOneExpression(label, option.expression) };
   }
   for (const { name, problem } of readNames(tsInstance, parsed)) {
     if (problem) return { problem: `${label}: ${problem}` };
     const origin = resolveName(tsInstance, fn, name, globals);
     if (origin === 'import') {
-      return { problem: `${label}: '${name}' is an imported binding, which an attribute expression cannot read. Pass it as a parameter, or copy it into a module-level const.` };
+      return { problem: messages.importedName(label, name) };
     }
     if (origin === undefined) {
-      const params = fn.parameters.map((p) => p.name.getText()).join(', ');
-      return { problem: `${label}: '${name}' is not in scope. The expression may read the function's parameters (${params || 'none'}), 'this', and names declared outside the function.` };
+      return { problem: messages.notInScope(label, name, fn.parameters.map((p) => p.name.getText()).join(', ')) };
     }
   }
   return { expression: synthesize(tsInstance, context, parsed) };
@@ -85,7 +85,7 @@ function readNames(tsInstance: typeof ts, expression: ts.Expression): NameRead[]
   const bound: string[] = [];
   const visit = (node: ts.Node): void => {
     if (tsInstance.isAwaitExpression(node) || tsInstance.isYieldExpression(node)) {
-      reads.push({ name: '', problem: `'${node.getText()}' waits; attribute expressions are evaluated before the body and must not await or yield.` });
+      reads.push({ name: '', problem: messages.waits(node.getText()) });
       return;
     }
     if (tsInstance.isIdentifier(node)) {

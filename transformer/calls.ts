@@ -5,8 +5,8 @@ export type ClientCall =
   | { readonly kind: 'fetch' | 'request'; readonly call: ts.CallExpression }
   | { readonly kind: 'grpc'; readonly call: ts.CallExpression; readonly receiver: ts.Expression; readonly method: string };
 
-const HTTP_MODULES = new Set(['http', 'https', 'node:http', 'node:https']);
-const HTTP_REQUEST_FUNCTIONS = new Set(['request', 'get']);
+export const HTTP_MODULES = new Set(['http', 'https', 'node:http', 'node:https']);
+export const HTTP_REQUEST_FUNCTIONS = new Set(['request', 'get']);
 /** Members of grpc-js's `Client` itself, as opposed to the service's methods. */
 const GRPC_CLIENT_OWN_MEMBERS = new Set(['close', 'getChannel', 'waitForReady', 'makeUnaryRequest', 'makeClientStreamRequest', 'makeServerStreamRequest', 'makeBidiStreamRequest']);
 

@@ -2,15 +2,12 @@ import type * as ts from 'typescript';
 import type { RuntimeModule } from './runtime-import.js';
 
 /** The client constructions of each stack a `grpc.client` tag may stand on, by the module that exports the function. */
-const CONSTRUCTORS: Readonly<Record<string, { readonly functions: readonly string[]; readonly runtime: RuntimeModule }>> = {
+export const CONSTRUCTORS: Readonly<Record<string, { readonly functions: readonly string[]; readonly runtime: RuntimeModule }>> = {
   '@connectrpc/connect': { functions: ['createClient'], runtime: 'connect' },
   '@connectrpc/connect-node': { functions: ['createConnectTransport', 'createGrpcTransport', 'createGrpcWebTransport'], runtime: 'connect' },
   '@connectrpc/connect-web': { functions: ['createConnectTransport', 'createGrpcWebTransport'], runtime: 'connect' },
   'nice-grpc': { functions: ['createClient'], runtime: 'nice-grpc' },
 };
-
-export const CLIENT_CONSTRUCTIONS_HINT =
-  'a gRPC client construction: grpc-js `new XClient(...)`, Connect `createClient(...)` or `createConnectTransport(...)` / `createGrpcTransport(...)` / `createGrpcWebTransport(...)`, nice-grpc `createClient(...)` or `factory.create(...)`, NestJS `client.getService(...)`';
 
 /**
  * The runtime module of the stack whose client construction `call` is, from the syntax alone

@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import { skipWrappersUp } from './utils/unwrap.js';
+import { exportedName } from './utils/exported-name.js';
 
 /**
  * The span name a function gets without `name=`: `Class.method`, `object.method`, the declared
@@ -34,7 +35,7 @@ function bindingName(tsInstance: typeof ts, file: ts.SourceFile, node: ts.Node):
   }
   if (tsInstance.isExportAssignment(parent)) return fileBaseName(file);
   if (tsInstance.isBinaryExpression(parent) && parent.operatorToken.kind === tsInstance.SyntaxKind.EqualsToken) {
-    return parent.left.getText(file);
+    return exportedName(parent.left.getText(file));
   }
   return undefined;
 }

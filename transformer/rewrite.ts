@@ -1,5 +1,6 @@
 import type * as ts from 'typescript';
 import type { ClientCall } from './calls.js';
+import { messages } from './messages.js';
 import { bindingNames } from './utils/binding-names.js';
 
 export type TracedFunction =
@@ -106,11 +107,11 @@ export interface HandlerRequest extends Omit<WrapRequest, 'spanName'> {
 export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
   const { factory } = tsInstance;
   const isAsync = hasModifier(tsInstance, fn, tsInstance.SyntaxKind.AsyncKeyword);
-  if (fn.asteriskToken && !isAsync) return 'A gRPC handler cannot be a synchronous generator. Write a streaming handler as an `async *` generator (Connect, nice-grpc) or as a function taking the call (grpc-js).';
+  if (fn.asteriskToken && !isAsync) return messages.syncGeneratorHandler;
   let args: ts.Expression;
   if (tsInstance.isArrowFunction(fn)) {
     const values = runtimeParameters(tsInstance, fn).map((_, index) => parameterValue(tsInstance, fn, index));
-    if (values.some((value) => value === undefined)) return 'A gRPC handler written as an arrow needs plain parameter names, (call, callback) => ... or (request, context) => ..., so that the runtime can see the call.';
+    if (values.some((value) => value === undefined)) return messages.grpcArrowParameters;
     args = factory.createArrayLiteralExpression(values as ts.Expression[]);
   } else {
     args = factory.createIdentifier('arguments');
@@ -131,10 +132,10 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
  *   handle(req, res) { body }  ->  handle(req, res) { return rt.serve(undefined, req, res, () => { body }) }
  */
 export function wrapHttpHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
-  if (fn.asteriskToken) return 'An HTTP handler cannot be a generator. Write it as (req, res) => ... or (request) => Response.';
+  if (fn.asteriskToken) return messages.httpGenerator;
   const incoming = parameterValue(tsInstance, fn, 0);
   const response = runtimeParameters(tsInstance, fn)[1] === undefined ? undefinedValue(tsInstance) : parameterValue(tsInstance, fn, 1);
-  if (incoming === undefined || response === undefined) return 'An HTTP handler written as an arrow needs its request and response parameters as plain names: (req, res) => ...';
+  if (incoming === undefined || response === undefined) return messages.httpArrowParameters;
   return wrapHandler(tsInstance, fn, request, [incoming, response], undefined);
 }
 
@@ -271,10 +272,10 @@ export function problemsWithBody(tsInstance: typeof ts, fn: TracedFunction & { b
     if (tsInstance.isClassLike(node)) return;
     if (inArrowOnly === false && tsInstance.isVariableDeclarationList(node) && (node.flags & tsInstance.NodeFlags.BlockScoped) === 0) {
       const clash = node.declarations.flatMap((d) => bindingNames(tsInstance, d.name)).find((name) => parameterNames.has(name));
-      if (clash) problem = { node, message: `'var ${clash}' redeclares the parameter '${clash}', which an inner function cannot share. Rename the variable, or assign to the parameter without 'var'.` };
+      if (clash) problem = { node, message: messages.redeclaredParameter(clash) };
     }
     if (isGenerator && node.kind === tsInstance.SyntaxKind.SuperKeyword) {
-      problem = { node, message: "A traced generator method cannot use 'super' yet: its body runs in an inner generator function. Read the super member into a local before the loop, or trace the caller." };
+      problem = { node, message: messages.superInGenerator };
     }
     tsInstance.forEachChild(node, (child) => visit(child, inArrowOnly || tsInstance.isArrowFunction(node)));
   };

@@ -70,5 +70,10 @@ export function globalNames(tsInstance: typeof ts, file: ts.SourceFile, checker:
     const names = checker.getSymbolsInScope(file, tsInstance.SymbolFlags.Value).map((symbol) => symbol.name);
     return new Set(names);
   }
+  return processGlobals();
+}
+
+/** The global value names of this Node process: what a build without a type checker knows of globals. */
+export function processGlobals(): Set<string> {
   return new Set([...Object.getOwnPropertyNames(globalThis), 'undefined']);
 }

@@ -1,8 +1,9 @@
 import type * as ts from 'typescript';
 import { compileAttribute } from './attributes.js';
-import { CLIENT_CONSTRUCTIONS_HINT, clientStackOf } from './client-stacks.js';
+import { clientStackOf } from './client-stacks.js';
 import { findGrpcCalls, findHttpCalls, type ClientCall } from './calls.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
+import { messages } from './messages.js';
 import { definitionSiteOf, rpcMethodOf } from './service-methods.js';
 import { inferSpanName } from './naming.js';
 import {
@@ -21,9 +22,6 @@ import { importedRuntimeNames, type RuntimeModule } from './runtime-import.js';
 import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
 import { parseTracedTag, type ExpressionOption, type TracedTag } from './tags/grammar.js';
 import { unwrapExpression } from './utils/unwrap.js';
-
-/** Their clients do not tell a call site which RPC method a call is, so only their constructions can be traced. */
-const CONSTRUCTION_ONLY = 'Connect, nice-grpc and NestJS clients are traced at their construction: tag `createClient(...)`, the transport, `factory.create(...)` or `getService(...)`.';
 
 /** What the visitor of one file needs; set up once per file by the transformer. */
 export interface FileContext {
@@ -94,8 +92,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     });
     const [first, second] = tags;
     if (second !== undefined) {
-      const both = first!.name === second.name ? `@${first!.name} is given twice` : '@traced and @untraced are both given';
-      report(second.pos, second.name.length + 1, `${both} for one declaration. Keep one tag.`, DiagnosticCode.malformedTag);
+      report(second.pos, second.name.length + 1, messages.twoTags(first!.name, second.name), DiagnosticCode.malformedTag);
       return;
     }
     if (first!.name === 'untraced') return optOut(node, first!);
@@ -106,14 +103,14 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
 
   function applyTag(node: ts.Node, tag: TracedTag, found: FoundTag): void {
     if (t.isConstructorDeclaration(node)) {
-      return report(found.pos, 7, 'A constructor cannot be traced: its body must run as the constructor itself. Trace a factory function or a method it calls instead.', DiagnosticCode.cannotTrace);
+      return report(found.pos, 7, messages.constructor, DiagnosticCode.cannotTrace);
     }
     if (isTracedFunction(t, node)) return planFunction(node, tag, found);
     if (t.isPropertyDeclaration(node) || t.isPropertyAssignment(node)) return planValue(node.initializer, tag, found);
     if (t.isVariableStatement(node)) {
       const [declaration, ...others] = node.declarationList.declarations;
       if (others.length > 0) {
-        return report(found.pos, 7, '@traced is on a statement that declares several variables. Declare the traced one on its own.', DiagnosticCode.notAFunction);
+        return report(found.pos, 7, messages.severalVariables, DiagnosticCode.notAFunction);
       }
       return planValue(declaration?.initializer, tag, found);
     }
@@ -121,7 +118,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (t.isExpressionStatement(node) && t.isBinaryExpression(node.expression)) return planValue(node.expression.right, tag, found);
     if (t.isNewExpression(node) || t.isCallExpression(node)) return planValue(node, tag, found);
     if (t.isClassLike(node) || t.isObjectLiteralExpression(node)) return planMembers(node, tag, found);
-    report(found.pos, 7, `@traced marks functions, but '${node.getText(file)}' refers to one declared elsewhere. Tag that declaration.`, DiagnosticCode.notAFunction);
+    report(found.pos, 7, messages.declaredElsewhere(node.getText(file)), DiagnosticCode.notAFunction);
   }
 
   function planValue(value: ts.Expression | undefined, tag: TracedTag, found: FoundTag): void {
@@ -130,22 +127,21 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (tag.kind === 'grpc.client' && target && (t.isNewExpression(target) || t.isCallExpression(target))) {
       if (t.isCallExpression(target) && t.isOptionalChain(target)) {
         const text = target.getText(file);
-        return report(target.getStart(file), text.length, `'${text}' is called with '?.', which is not traced. Call it without '?.' (check the value first) to trace the client it makes.`, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+        return report(target.getStart(file), text.length, messages.optionalConstruction(text), DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
       }
       if (t.isNewExpression(target) || clientStackOf(t, file, target) !== undefined) plans.set(target, tag);
-      else report(found.pos, 7, `@traced grpc.client marks ${CLIENT_CONSTRUCTIONS_HINT}, or a function making gRPC calls, but '${target.expression.getText(file)}(...)' is none of these. Move the tag onto one of them.`, DiagnosticCode.notAFunction);
+      else report(found.pos, 7, messages.notAConstruction(target.expression.getText(file)), DiagnosticCode.notAFunction);
       return;
     }
     if (target && (t.isFunctionExpression(target) || t.isArrowFunction(target))) return planFunction(target, tag, found);
     if (target && (t.isClassExpression(target) || t.isObjectLiteralExpression(target))) return planMembers(target, tag, found);
-    const what = tag.kind === 'grpc.client' ? `a function making gRPC calls or ${CLIENT_CONSTRUCTIONS_HINT}` : 'functions';
-    report(found.pos, 7, `@traced ${tag.kind === 'internal' ? '' : `${tag.kind} `}marks ${what}, but this value is ${target ? 'not a function, class or object literal' : 'missing'}. Move the tag onto the function that should get a span.`, DiagnosticCode.notAFunction);
+    report(found.pos, 7, messages.notAFunctionValue(tag.kind, target !== undefined), DiagnosticCode.notAFunction);
   }
 
   function planFunction(fn: TracedFunction, tag: TracedTag, found: FoundTag): void {
     const implementation = fn.body !== undefined ? fn : implementationOf(t, fn);
     if (implementation?.body === undefined) {
-      return report(found.pos, 7, '@traced is on a declaration without a body (ambient, abstract or an interface member). Put it on the implementation.', DiagnosticCode.notAFunction);
+      return report(found.pos, 7, messages.noBody, DiagnosticCode.notAFunction);
     }
     if (tag.kind === 'grpc.client' || tag.kind === 'http.client') planClientCalls(implementation.body, tag, found);
     else plans.set(implementation, tag);
@@ -158,31 +154,27 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (tag.kind === 'http.client') {
       calls = findHttpCalls(t, file, body);
     } else if (context.checker === undefined) {
-      return warn(`@traced grpc.client on a function finds its grpc-js calls by their types, and this build has no type information (it transpiles files one at a time), so they are not traced. Tag the client construction instead: \`/** @traced grpc.client */ const client = new XClient(...)\`. ${CONSTRUCTION_ONLY}`);
+      return warn(messages.grpcCallsNeedTypes);
     } else {
       calls = findGrpcCalls(t, context.checker, body);
     }
     for (const call of calls.optional) {
-      warn(`'${call.getText(file)}' is called with '?.', which is not traced. Call it without '?.' (check the value first) to trace it.`, call.getStart(file), call.getWidth(file));
+      warn(messages.optionalCall(call.getText(file)), call.getStart(file), call.getWidth(file));
     }
     for (const call of calls.calls) clientCalls.set(call.call, { found: call, tag });
     if (calls.calls.length === 0 && calls.optional.length === 0) {
-      warn(
-        tag.kind === 'http.client'
-          ? '@traced http.client found no fetch(), http.request() or http.get() (or https) call in this function, so nothing is traced. Put the tag on the function that makes the call.'
-          : `@traced grpc.client found no call of a @grpc/grpc-js client method in this function, so nothing is traced. Put the tag on the function that makes the call, or on the client construction. ${CONSTRUCTION_ONLY}`,
-      );
+      warn(tag.kind === 'http.client' ? messages.noHttpCalls : messages.noGrpcCalls);
     }
   }
 
   /** A tag on a class or object literal marks each method and each function-valued property. */
   function planMembers(owner: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression, tag: TracedTag, found: FoundTag): void {
     if (tag.name !== undefined) {
-      report(found.pos, 7, "'name=' names a single span, but this tag is on a class or object literal. Put name= on each method instead.", DiagnosticCode.malformedTag);
+      report(found.pos, 7, messages.nameOnMembers, DiagnosticCode.malformedTag);
       return;
     }
     if (tag.kind === 'grpc.client' || tag.kind === 'http.client') {
-      report(found.pos, 7, `@traced ${tag.kind} marks a function that makes calls${tag.kind === 'grpc.client' ? ' or a client construction' : ''}, not a class or object literal. Tag each such function.`, DiagnosticCode.notAFunction);
+      report(found.pos, 7, messages.clientKindOnMembers(tag.kind), DiagnosticCode.notAFunction);
       return;
     }
     const members: readonly ts.Node[] = t.isObjectLiteralExpression(owner) ? owner.properties : owner.members;
@@ -191,7 +183,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
       if (fn?.body !== undefined) plans.set(fn, tag);
       if (t.isShorthandPropertyAssignment(member) || t.isSpreadAssignment(member)) {
         const text = member.getText(file);
-        report(member.getStart(file), text.length, `'${text}' is not traced: its functions are declared elsewhere. Tag those declarations.`, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+        report(member.getStart(file), text.length, messages.memberElsewhere(text), DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
       }
     }
   }
@@ -222,7 +214,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     const fn = isTracedFunction(t, node) ? node : memberFunction(node) ?? functionOfValue(node);
     if (fn && context.traceAll) optedOut.add(fn);
     if (fn && (plans.delete(fn) || context.traceAll)) return;
-    report(found.pos, 9, '@untraced has no effect here: it opts a method out of a @traced class or object literal.', DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+    report(found.pos, 9, messages.untracedNoEffect, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
   }
 
   function trace(original: TracedFunction, visited: TracedFunction, tag: TracedTag): ts.Node {
@@ -240,7 +232,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     const spanName = tag.name ?? inferSpanName(t, file, original);
     if (spanName === undefined) {
       if (tag.implicit) return visited; // an anonymous callback of a traceAll file
-      report(tag.pos, 7, 'This function has no name to give its span. Add name=<span name> to the tag.', DiagnosticCode.cannotTrace);
+      report(tag.pos, 7, messages.noName, DiagnosticCode.cannotTrace);
       return visited;
     }
     if (tag.kind === 'grpc.server') {
@@ -291,14 +283,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     if (found === undefined) return undefined;
     const method = context.checker && rpcMethodOf(t, context.checker, found.key, found.site);
     if (method === undefined && !tag.implicit) {
-      const why = context.checker ? `its service definition has no method '${found.key}' this build can read` : 'this build has no type information (it transpiles files one at a time)';
-      report(
-        fn.getStart(file),
-        found.key.length,
-        `The RPC method of '${found.key}' is read from its nice-grpc service definition's type, and ${why}, so its spans are named "grpc" with rpc.method "_OTHER". Build with type information (tspc, ts-loader without transpileOnly) and type the implementation as ServiceImplementation<typeof XDefinition>.`,
-        DiagnosticCode.noEffect,
-        t.DiagnosticCategory.Warning,
-      );
+      report(fn.getStart(file), found.key.length, messages.unreadMethod(found.key, context.checker ? 'unreadable' : 'no types'), DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
     }
     return method;
   }
@@ -335,17 +320,12 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
 
   function reportUnattached(): void {
     for (const tag of context.tags.outsideJsDoc) {
-      report(tag.pos, tag.name.length + 1, `@${tag.name} is in a '//' or '/* */' comment, where it is not read. Write it in a JSDoc comment: /** @${tag.name} */.`, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+      report(tag.pos, tag.name.length + 1, messages.outsideJsDoc(tag.name), DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
     }
     for (const comment of context.tags.comments.values()) {
       if (consumed.has(comment.pos)) continue;
       for (const tag of comment.tags) {
-        report(
-          tag.pos,
-          tag.name.length + 1,
-          `@${tag.name} is not directly above a function, method, class or object literal (or a variable, property or export default holding one). Move the comment there.`,
-          DiagnosticCode.notAFunction,
-        );
+        report(tag.pos, tag.name.length + 1, messages.unattached(tag.name), DiagnosticCode.notAFunction);
       }
     }
   }

@@ -9,6 +9,8 @@ import { freshDir, repoRoot } from './paths.js';
 const require = createRequire(import.meta.url);
 const typescript = require('typescript') as typeof ts;
 const spanweave = (require(join(repoRoot, 'dist/transformer/index.js')) as { default: (...args: unknown[]) => ts.TransformerFactory<ts.SourceFile> }).default;
+const core = require(join(repoRoot, 'dist/transformer/weave/index.js')) as typeof import('../../transformer/weave/index.js');
+const { globMatcher } = require(join(repoRoot, 'dist/transformer/utils/glob.js')) as typeof import('../../transformer/utils/glob.js');
 
 export interface Build {
   readonly outDir: string;
@@ -97,6 +99,64 @@ export function compileWithTranspileModule(project: string): Build {
   return build(outDir, typescript.formatDiagnostics(diagnostics, formatHost), diagnostics.length > 0 ? 1 : 0);
 }
 
+/** The compiler paths every behaviour suite runs through: they must not be able to drift. */
+export const PATHS = ['tspc', 'weave source', 'weave emitted'] as const;
+export type CompilePath = (typeof PATHS)[number];
+
+/** Compiles a fixture project through one path (the untraced twin is compileWithTsc). */
+export function compileWith(path: CompilePath, project: string): Build {
+  if (path === 'tspc') return compileWithTspc(project);
+  return path === 'weave source' ? compileWithWeavedSource(project) : compileWithWeavedOutput(project);
+}
+
+/** The traceAll matcher of a project's spanweave plugin entry. */
+function traceAllOf(project: string, parsed: ts.ParsedCommandLine): (fileName: string) => boolean {
+  const entry = (parsed.options.plugins as { transform?: string; traceAll?: string[] }[] | undefined)?.find((p) => p.transform?.startsWith('spanweave'));
+  return entry?.traceAll ? globMatcher(entry.traceAll.map((pattern) => join(project, pattern))) : () => false;
+}
+
+/**
+ * The bundler path: each source file woven by the text-edit core (weave), then its types stripped
+ * by TypeScript without any plugin, file by file, as a bundler strips them.
+ */
+export function compileWithWeavedSource(project: string): Build {
+  const parsed = parseProject(project);
+  const outDir = freshDir(`weave-source-${project.split('/').pop()}`);
+  const rootDir = parsed.options.rootDir ?? project;
+  const traceAll = traceAllOf(project, parsed);
+  const diagnostics: import('../../transformer/weave/index.js').WeaveDiagnostic[] = [];
+  for (const fileName of parsed.fileNames) {
+    const source = readFileSync(fileName, 'utf8');
+    const woven = core.weave(fileName, source, { traceAll: traceAll(fileName) });
+    diagnostics.push(...(woven?.diagnostics ?? []));
+    const { outputText } = typescript.transpileModule(woven?.code ?? source, { compilerOptions: { ...parsed.options, sourceMap: false, inlineSourceMap: true }, fileName });
+    const target = join(outDir, relative(rootDir, fileName)).replace(/\.([cm]?)ts$/, '.$1js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  return build(outDir, core.formatDiagnostics(diagnostics, repoRoot), diagnostics.some((d) => d.category === 'error') ? 1 : 0);
+}
+
+/**
+ * The TypeScript 7 path: the project emitted by a compiler that ignores plugins, then every
+ * emitted file woven in place (JSDoc survives emit).
+ */
+export function compileWithWeavedOutput(project: string): Build {
+  const parsed = parseProject(project);
+  const emitted = compileWithTsc(project);
+  const traceAll = traceAllOf(project, parsed);
+  const rootDir = parsed.options.rootDir ?? project;
+  const diagnostics: import('../../transformer/weave/index.js').WeaveDiagnostic[] = [];
+  for (const [file, text] of emittedFiles(emitted.outDir, '.js')) {
+    const fileName = join(emitted.outDir, file);
+    const source = join(rootDir, file).replace(/\.js$/, '.ts');
+    const woven = core.weave(fileName, text, { traceAll: traceAll(source), format: 'commonjs' });
+    diagnostics.push(...(woven?.diagnostics ?? []));
+    if (woven?.changed) writeFileSync(fileName, woven.code);
+  }
+  return build(emitted.outDir, emitted.output + core.formatDiagnostics(diagnostics, repoRoot), diagnostics.some((d) => d.category === 'error') ? 1 : emitted.exitCode);
+}
+
 /** Every emitted file of a build, by path relative to outDir. */
 export function emittedFiles(outDir: string, extension: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -111,4 +171,4 @@ export function emittedFiles(outDir: string, extension: string): Map<string, str
   return files;
 }
 
-export { typescript, spanweave };
+export { typescript, spanweave, core };

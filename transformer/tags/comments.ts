@@ -17,7 +17,7 @@ export interface TagComment {
   readonly tags: readonly FoundTag[];
 }
 
-const TAG = /@(traced|untraced)(?![\w.-])/g;
+export const TAG = /@(traced|untraced)(?![\w.-])/g;
 
 /**
  * The spanweave tags of a file: those in JSDoc comments, and those mistakenly in other comments.
@@ -81,7 +81,7 @@ export function attachedComments(tsInstance: typeof ts, file: ts.SourceFile, nod
 }
 
 /** A tag counts only at the start of a comment line: after the opener, or after white space and `*`. */
-function opensLine(text: string, contentStart: number, at: number): boolean {
+export function opensLine(text: string, contentStart: number, at: number): boolean {
   for (let i = at - 1; i >= contentStart; i--) {
     const c = text[i]!;
     if (c === '\n' || c === '\r') return true;
@@ -90,7 +90,7 @@ function opensLine(text: string, contentStart: number, at: number): boolean {
   return true;
 }
 
-function tagBody(text: string, from: number, commentEnd: number): TagText {
+export function tagBody(text: string, from: number, commentEnd: number): TagText {
   let body = '';
   const positions: number[] = [];
   let i = from;

@@ -1,0 +1,158 @@
+import { parseSync, type Expression, type Node, type ParamPattern } from 'oxc-parser';
+import { messages } from '../messages.js';
+import type { ExpressionOption } from '../tags/grammar.js';
+import { boundNames, forEachChild, isFunctionLike, type FunctionLike, type Parents } from './syntax.js';
+
+export type AttributeResult = { readonly text: string } | { readonly problem: string };
+
+/**
+ * An `attr.<key>=` (or `from=`, `into=`, `destination=`) expression as text to insert, after the
+ * compiler plugin's checks (attributes.ts): one expression, no await or yield, and every name it
+ * reads in scope where the runtime evaluates it (the traced function's parameters, `this`,
+ * declarations around the function, globals), imported bindings refused.
+ */
+export function checkAttribute(lang: 'ts' | 'tsx' | 'js' | 'jsx', parents: Parents, fn: FunctionLike, option: ExpressionOption, globals: () => ReadonlySet<string>, text: string): AttributeResult {
+  const label = option.key.endsWith('=') ? option.key : `attr.${option.key}`;
+  const parsed = parseExpression(lang, option.expression);
+  if (parsed === undefined) return { problem: messages.notOneExpression(label, option.expression) };
+  for (const { name, problem } of readNames(parsed.expression, parsed.text)) {
+    if (problem) return { problem: `${label}: ${problem}` };
+    const origin = resolveName(parents, fn, name, globals);
+    if (origin === 'import') return { problem: messages.importedName(label, name) };
+    if (origin === undefined) return { problem: messages.notInScope(label, name, fn.params.map((p) => bindingText(p, text)).join(', ')) };
+  }
+  const source = parsed.text.slice(parsed.expression.start, parsed.expression.end);
+  return { text: parsed.expression.type === 'SequenceExpression' ? `(${source})` : source };
+}
+
+/** A parameter's binding as written, without its type or default: `a`, `{ x, y }`. */
+function bindingText(parameter: ParamPattern, text: string): string {
+  const plain = parameter.type === 'TSParameterProperty' ? parameter.parameter : parameter;
+  const binding = plain.type === 'AssignmentPattern' ? plain.left : plain.type === 'RestElement' ? plain.argument : plain;
+  if (binding.type === 'Identifier') return binding.name;
+  return text.slice(binding.start, binding.typeAnnotation ? binding.typeAnnotation.start : binding.end).trim();
+}
+
+function parseExpression(lang: 'ts' | 'tsx' | 'js' | 'jsx', text: string): { expression: Expression; text: string } | undefined {
+  const wrapped = `(${text})`;
+  const { program, errors } = parseSync(`attribute.${lang}`, wrapped);
+  const [statement, ...rest] = program.body;
+  if (errors.length > 0 || rest.length > 0 || statement?.type !== 'ExpressionStatement') return undefined;
+  // `a) + (b` parses as a binary expression, not as one parenthesized expression.
+  const expression = statement.expression;
+  if (expression.type !== 'ParenthesizedExpression' || expression.end !== wrapped.length) return undefined;
+  return { expression: expression.expression, text: wrapped };
+}
+
+interface NameRead {
+  readonly name: string;
+  readonly problem?: string;
+}
+
+/** The free names an expression reads, skipping property names, types and its own arrow parameters. */
+function readNames(expression: Expression, text: string): NameRead[] {
+  const reads: NameRead[] = [];
+  const bound: string[] = [];
+  const visit = (node: Node): void => {
+    switch (node.type) {
+      case 'AwaitExpression':
+      case 'YieldExpression':
+        reads.push({ name: '', problem: messages.waits(text.slice(node.start, node.end)) });
+        return;
+      case 'Identifier':
+        if (!bound.includes(node.name)) reads.push({ name: node.name });
+        return;
+      case 'MemberExpression':
+        visit(node.object);
+        if (node.computed) visit(node.property);
+        return;
+      case 'Property':
+        if (node.computed) visit(node.key);
+        return visit(node.value);
+      case 'MetaProperty':
+        return;
+    }
+    if (isFunctionLike(node)) {
+      const names = node.params.flatMap((p) => boundNames(p));
+      bound.push(...names);
+      if (node.body) visit(node.body);
+      bound.length -= names.length;
+      return;
+    }
+    forEachChild(node, visit);
+  };
+  visit(expression);
+  return reads;
+}
+
+type NameOrigin = 'local' | 'import' | 'global' | undefined;
+
+/**
+ * Where `name` comes from when the runtime evaluates an expression of `fn`: at the call, after the
+ * parameters and before the body (scope.ts's rules, over this syntax tree).
+ */
+function resolveName(parents: Parents, fn: FunctionLike, name: string, globals: () => ReadonlySet<string>): NameOrigin {
+  if (declaresInSignature(fn, name)) return 'local';
+  for (let scope = parents.of(fn); scope !== undefined; scope = parents.of(scope)) {
+    const origin = declaredIn(scope, name);
+    if (origin) return origin;
+  }
+  return globals().has(name) ? 'global' : undefined;
+}
+
+function declaresInSignature(fn: FunctionLike, name: string): boolean {
+  return fn.params.some((p) => boundNames(p).includes(name)) || (name === 'arguments' && fn.type !== 'ArrowFunctionExpression');
+}
+
+function declaredIn(scope: Node, name: string): NameOrigin {
+  if (isFunctionLike(scope)) {
+    if (declaresInSignature(scope, name)) return 'local';
+    if (scope.type === 'FunctionExpression' && scope.id?.name === name) return 'local';
+  }
+  if (scope.type === 'ClassExpression' && scope.id?.name === name) return 'local';
+  if (scope.type === 'CatchClause' && boundNames(scope.param).includes(name)) return 'local';
+  if (scope.type === 'ForStatement' || scope.type === 'ForInStatement' || scope.type === 'ForOfStatement') {
+    const declaration = scope.type === 'ForStatement' ? scope.init : scope.left;
+    if (declaration?.type === 'VariableDeclaration' && declaration.declarations.some((d) => boundNames(d.id).includes(name))) return 'local';
+  }
+  const statements = statementsOf(scope);
+  for (const statement of statements ?? []) {
+    const origin = statementDeclares(statement, name);
+    if (origin) return origin;
+  }
+  return undefined;
+}
+
+function statementsOf(scope: Node): readonly Node[] | undefined {
+  switch (scope.type) {
+    case 'Program':
+    case 'BlockStatement':
+    case 'StaticBlock':
+    case 'TSModuleBlock':
+      return scope.body;
+    case 'SwitchCase':
+      return scope.consequent;
+    default:
+      return undefined;
+  }
+}
+
+function statementDeclares(statement: Node, name: string): NameOrigin {
+  const declaration = (statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration') && statement.declaration ? statement.declaration : statement;
+  switch (declaration.type) {
+    case 'VariableDeclaration':
+      return declaration.declarations.some((d) => boundNames(d.id).includes(name)) ? 'local' : undefined;
+    case 'FunctionDeclaration':
+    case 'ClassDeclaration':
+    case 'TSEnumDeclaration':
+      return declaration.id?.name === name ? 'local' : undefined;
+    case 'TSModuleDeclaration':
+      return declaration.id.type === 'Identifier' && declaration.id.name === name ? 'local' : undefined;
+    case 'TSImportEqualsDeclaration':
+      return declaration.id.name === name ? 'import' : undefined;
+    case 'ImportDeclaration':
+      return declaration.specifiers.some((s) => s.local.name === name) ? 'import' : undefined;
+    default:
+      return undefined;
+  }
+}

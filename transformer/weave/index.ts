@@ -1,0 +1,147 @@
+import { relative } from 'node:path';
+import MagicString from 'magic-string';
+import { parseSync, type Program } from 'oxc-parser';
+import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
+import { processGlobals } from '../scope.js';
+import { Editor } from './emit.js';
+import { planAndEdit } from './plan.js';
+
+/**
+ * The transform core that needs no compiler: it reads a TypeScript or JavaScript file, finds the
+ * tags, and wraps the tagged functions with text edits (magic-string) and a source map, leaving
+ * types to whatever strips them. Build tools (through the unplugin adapter) hand it TypeScript
+ * source; the TypeScript 7 command hands it the JavaScript that `tsc` 7 emitted.
+ */
+export interface WeaveOptions {
+  /** Whether every named function of this file is traced as if tagged `@traced` (the traceAll option). */
+  readonly traceAll?: boolean;
+  /**
+   * How the runtime is added: `esm` an `import * as`, `commonjs` a `require`. Default: from the
+   * file (its import/export statements, its extension, its use of `require`/`exports`).
+   */
+  readonly format?: 'esm' | 'commonjs';
+}
+
+/** A diagnostic of the core, with the same codes and messages as the compiler plugin's. */
+export interface WeaveDiagnostic {
+  readonly fileName: string;
+  /** UTF-16 offset and length in the woven file's text. */
+  readonly start: number;
+  readonly length: number;
+  /** 1-based line and column of `start`. */
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  readonly code: number;
+  readonly category: 'error' | 'warning';
+}
+
+export interface SourceMap {
+  version: number;
+  file?: string;
+  sources: string[];
+  sourcesContent?: (string | null)[];
+  names: string[];
+  mappings: string;
+}
+
+export interface WeaveResult {
+  /** The file with the tagged functions wrapped (the input's text where nothing was). */
+  readonly code: string;
+  /** From the input's text to `code`; `sources` is `[fileName]`. */
+  readonly map: SourceMap;
+  readonly diagnostics: readonly WeaveDiagnostic[];
+  /** Whether `code` differs from the input. */
+  readonly changed: boolean;
+}
+
+/**
+ * Weaves one file. Returns undefined, before any parsing, for a file that does not mention a tag
+ * (and is not traceAll), and for one that does not parse (the tool reports its syntax error).
+ */
+export function weave(fileName: string, code: string, options: WeaveOptions = {}): WeaveResult | undefined {
+  if (!options.traceAll && !code.includes('traced')) return undefined;
+  const lang = languageOf(fileName);
+  const parsed = parseSync(fileName, code, { lang });
+  if (parsed.errors.length > 0) return undefined;
+  const output = new MagicString(code);
+  const runtimes = new Map<RuntimeModule, string>();
+  const runtimeName = (module: RuntimeModule): string => {
+    let name = runtimes.get(module);
+    if (name === undefined) runtimes.set(module, (name = unusedName(code, RUNTIME_MODULES[module].localName)));
+    return name;
+  };
+  const found = planAndEdit(
+    { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, traceAll: options.traceAll ?? false, globals: () => (globals ??= processGlobals()) },
+    new Editor(code, output),
+    runtimeName,
+  );
+  if (runtimes.size > 0) addRuntimeImports(output, parsed.program, code, runtimes, options.format ?? formatOf(fileName, parsed.program, code));
+  const changed = output.hasChanged();
+  const position = lineColumn(code);
+  return {
+    code: changed ? output.toString() : code,
+    map: sourceMap(output, fileName),
+    diagnostics: found.map((d) => ({ fileName, ...d, ...position(d.start) })),
+    changed,
+  };
+}
+
+let globals: ReadonlySet<string> | undefined;
+
+function languageOf(fileName: string): 'ts' | 'tsx' | 'js' | 'jsx' {
+  const extension = /\.[cm]?([jt]sx?)$/.exec(fileName)?.[1];
+  return extension === 'tsx' || extension === 'js' || extension === 'jsx' ? extension : 'ts';
+}
+
+/** `base_1`, or the next free number: a name the file's text does not contain anywhere. */
+function unusedName(code: string, base: string): string {
+  for (let n = 1; ; n++) if (!code.includes(`${base}_${n}`)) return `${base}_${n}`;
+}
+
+/** ES module syntax, else the extension, else CommonJS where the code uses `require` or `exports`. */
+function formatOf(fileName: string, program: Program, code: string): 'esm' | 'commonjs' {
+  const moduleSyntax = program.body.some((s) => s.type === 'ImportDeclaration' || s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration' || s.type === 'ExportAllDeclaration');
+  if (moduleSyntax || /\.m[jt]sx?$/.test(fileName)) return 'esm';
+  if (/\.c[jt]sx?$/.test(fileName)) return 'commonjs';
+  return /\brequire\s*\(|\bexports\b/.test(code) ? 'commonjs' : 'esm';
+}
+
+/**
+ * `import * as name from "spanweave/runtime..."` (or a `require` for CommonJS), one per module,
+ * after the hashbang and the file's directives and on their line, so that no line moves.
+ */
+function addRuntimeImports(output: MagicString, program: Program, code: string, runtimes: ReadonlyMap<RuntimeModule, string>, format: 'esm' | 'commonjs'): void {
+  let at = code.startsWith('#!') ? code.indexOf('\n') + 1 : 0;
+  for (const statement of program.body) {
+    if (statement.type !== 'ExpressionStatement' || !statement.directive) break;
+    at = statement.end;
+  }
+  const separator = at > 0 && !/[;\n]/.test(code[at - 1]!) ? ';' : '';
+  const statements = [...runtimes].map(([module, name]) => {
+    const specifier = JSON.stringify(RUNTIME_MODULES[module].specifier);
+    return format === 'esm' ? `import * as ${name} from ${specifier};` : `const ${name} = require(${specifier});`;
+  });
+  output.prependLeft(at, separator + statements.join(''));
+}
+
+function sourceMap(output: MagicString, fileName: string): SourceMap {
+  const map = output.generateMap({ source: fileName, includeContent: true, hires: 'boundary' });
+  return { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings };
+}
+
+/** 1-based line and column of an offset. */
+function lineColumn(code: string): (offset: number) => { line: number; column: number } {
+  let starts: number[] | undefined;
+  return (offset) => {
+    starts ??= [0, ...[...code.matchAll(/\r\n?|\n/g)].map((m) => m.index + m[0].length)];
+    let line = 0;
+    while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
+    return { line: line + 1, column: offset - starts[line]! + 1 };
+  };
+}
+
+/** Diagnostics as `tsc` prints them, paths relative to `directory`, one per line. */
+export function formatDiagnostics(diagnostics: readonly WeaveDiagnostic[], directory = process.cwd()): string {
+  return diagnostics.map((d) => `${relative(directory, d.fileName)}(${d.line},${d.column}): ${d.category} TS${d.code}: ${d.message}\n`).join('');
+}

@@ -1,0 +1,59 @@
+import type { Class, Node, ObjectExpression } from 'oxc-parser';
+import { exportedName } from '../utils/exported-name.js';
+import type { Parents } from './syntax.js';
+
+/**
+ * The span name a function gets without `name=`, by the same rules as the compiler plugin
+ * (naming.ts): `Class.method`, `object.method`, the declared function's name, the variable or
+ * property a function is bound to (else its own name), or the file's base name for an anonymous
+ * default export. `member` is the function's method or property node where it is one.
+ */
+export function inferSpanName(text: string, fileName: string, parents: Parents, fn: Node, member: Node | undefined): string | undefined {
+  if (member && (member.type === 'MethodDefinition' || member.type === 'TSAbstractMethodDefinition' || (member.type === 'Property' && (member.method || member.kind !== 'init')))) {
+    const owner = ownerOf(parents, member);
+    return qualify(owner && ownerName(text, fileName, parents, owner), memberName(text, member));
+  }
+  // tsc names an anonymous default export `default_1` in CommonJS output.
+  if (fn.type === 'FunctionDeclaration') return fn.id && !/^default_\d+$/.test(fn.id.name) ? fn.id.name : fileBaseName(fileName);
+  return bindingName(text, fileName, parents, fn) ?? (fn.type === 'FunctionExpression' ? fn.id?.name : undefined);
+}
+
+function ownerOf(parents: Parents, member: Node): Class | ObjectExpression | undefined {
+  let owner = parents.of(member);
+  if (owner?.type === 'ClassBody') owner = parents.of(owner);
+  return owner && (owner.type === 'ClassDeclaration' || owner.type === 'ClassExpression' || owner.type === 'ObjectExpression') ? owner : undefined;
+}
+
+function ownerName(text: string, fileName: string, parents: Parents, owner: Class | ObjectExpression): string | undefined {
+  if (owner.type !== 'ObjectExpression' && owner.id) return owner.id.name;
+  return bindingName(text, fileName, parents, owner);
+}
+
+function bindingName(text: string, fileName: string, parents: Parents, node: Node): string | undefined {
+  const parent = parents.skippingWrappers(node);
+  if (parent === undefined) return undefined;
+  if (parent.type === 'VariableDeclarator') return parent.id.type === 'Identifier' ? parent.id.name : undefined;
+  if (parent.type === 'Property' || parent.type === 'PropertyDefinition' || parent.type === 'AccessorProperty') {
+    const owner = ownerOf(parents, parent);
+    return qualify(owner && ownerName(text, fileName, parents, owner), memberName(text, parent));
+  }
+  if (parent.type === 'ExportDefaultDeclaration') return fileBaseName(fileName);
+  if (parent.type === 'AssignmentExpression' && parent.operator === '=') return exportedName(text.slice(parent.left.start, parent.left.end));
+  return undefined;
+}
+
+function memberName(text: string, member: Node & { key: Node; computed: boolean; kind?: string }): string {
+  const written = member.computed ? `[${text.slice(member.key.start, member.key.end)}]` : text.slice(member.key.start, member.key.end).replace(/^(['"])(.*)\1$/, '$2');
+  if (member.kind === 'get' || member.kind === 'set') return `${member.kind} ${written}`;
+  return written;
+}
+
+function qualify(owner: string | undefined, member: string | undefined): string | undefined {
+  if (member === undefined) return owner;
+  return owner === undefined ? member : `${owner}.${member}`;
+}
+
+function fileBaseName(fileName: string): string {
+  const base = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+  return base.replace(/(\.d)?\.[cm]?[jt]sx?$/, '');
+}
