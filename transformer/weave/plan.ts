@@ -62,17 +62,18 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   // Each tag comment belongs to the outermost node that starts at the comment's next token (or
   // right after a decorated node's last decorator) and may carry a tag.
   const next = nextTokenAfter(text, input.comments);
-  const commentAt = new Map<number, TagComment>();
-  for (const comment of comments.values()) commentAt.set(next(comment.end), comment);
+  const commentsAt = new Map<number, TagComment[]>();
+  for (const comment of comments.values()) {
+    const at = next(comment.end);
+    commentsAt.set(at, [...(commentsAt.get(at) ?? []), comment]);
+  }
   const consumed = new Set<number>();
 
   const visit = (node: Node): void => {
-    for (const at of carrierPositions(node)) {
-      const comment = commentAt.get(at);
-      if (comment && !consumed.has(comment.pos) && mayCarryTag(node)) {
-        consumed.add(comment.pos);
-        planTags(node, comment);
-      }
+    const attached = carrierPositions(node).flatMap((at) => commentsAt.get(at) ?? []).filter((comment) => !consumed.has(comment.pos));
+    if (attached.length > 0 && mayCarryTag(node)) {
+      for (const comment of attached) consumed.add(comment.pos);
+      planTags(node, attached.flatMap((comment) => comment.tags));
     }
     if (input.traceAll) {
       const traced = tracedFunction(parents, node);
@@ -88,8 +89,8 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     return last ? [node.start, next(last.end)] : [node.start];
   }
 
-  function planTags(node: Node, comment: TagComment): void {
-    const [first, second] = comment.tags;
+  function planTags(node: Node, tags: readonly FoundTag[]): void {
+    const [first, second] = tags;
     if (second !== undefined) return report(second.pos, second.name.length + 1, messages.twoTags(first!.name, second.name), DiagnosticCode.malformedTag);
     if (first!.name === 'untraced') return optOut(node, first!);
     const { tag, problems } = parseTracedTag(first!.pos, first!.body);
