@@ -29,7 +29,8 @@ export function isNiceContext(value: unknown): value is NiceCallContext {
  * handler its deadline, so one that expires shows as a cancel).
  */
 export function niceServerSpan(tracer: Tracer, name: string, handler: NiceCallContext, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): ServerSpan {
-  const method = options?.method ?? unknownMethod(name);
+  const known = options?.method ?? (options?.definition && definedMethod(options.definition.service, options.definition.key));
+  const method = known ?? unknownMethod(name);
   const span = new ServerSpan(
     tracer,
     {
@@ -40,7 +41,7 @@ export function niceServerSpan(tracer: Tracer, name: string, handler: NiceCallCo
       attributes: merged(
         addressAttributes('network.peer', handler.peer),
         metadataAttributes(options?.metadata, (key) => handler.metadata.getAll(key), 'request'),
-        options?.method === undefined && { 'code.function.name': name },
+        known === undefined && { 'code.function.name': name },
       ),
     },
     attributes,
@@ -48,6 +49,20 @@ export function niceServerSpan(tracer: Tracer, name: string, handler: NiceCallCo
   );
   span.endOnAbort(handler.signal);
   return span;
+}
+
+/**
+ * `package.Service/Method` of `key` in a service definition object, as the plugin reads it from
+ * the definition's type: ts-proto's generic definitions (`fullName`, `methods.<key>.name`) and
+ * grpc-js service definitions (`<key>.path`).
+ */
+function definedMethod(service: unknown, key: string): string | undefined {
+  const definition = service as { fullName?: unknown; methods?: Record<string, { name?: unknown } | undefined> } & Record<string, { path?: unknown } | undefined>;
+  if (typeof definition !== 'object' || definition === null) return undefined;
+  const name = definition.methods?.[key]?.name;
+  if (typeof definition.fullName === 'string' && typeof name === 'string') return `${definition.fullName}/${name}`;
+  const path = definition[key]?.path;
+  return typeof path === 'string' ? path.replace(/^\//, '') : undefined;
 }
 
 const warned = new Set<string>();

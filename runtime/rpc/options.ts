@@ -11,4 +11,10 @@ export interface GrpcTagOptions {
    * stacks that do not tell a handler which method it serves (nice-grpc).
    */
   readonly method?: string;
+  /**
+   * The service definition object a handler is served with and the handler's key in it, where
+   * the build named the definition but could not read its type (the text-edit core): the method
+   * is read from the object at run time.
+   */
+  readonly definition?: { readonly service: unknown; readonly key: string };
 }

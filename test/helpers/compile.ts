@@ -37,8 +37,8 @@ export function compileWithTspc(project: string, args: readonly string[] = [], o
 }
 
 /** Compiles the same project with plain `tsc`, which ignores `plugins`: the untraced twin. */
-export function compileWithTsc(project: string, args: readonly string[] = []): Build {
-  return runCompiler(tsc, project, 'tsc', args);
+export function compileWithTsc(project: string, args: readonly string[] = [], outDir?: string): Build {
+  return runCompiler(tsc, project, 'tsc', args, outDir);
 }
 
 function runCompiler(bin: string, project: string, label: string, args: readonly string[], outDir = freshDir(`${label}-${project.split('/').pop()}`)): Build {
@@ -104,9 +104,9 @@ export const PATHS = ['tspc', 'weave source', 'weave emitted'] as const;
 export type CompilePath = (typeof PATHS)[number];
 
 /** Compiles a fixture project through one path (the untraced twin is compileWithTsc). */
-export function compileWith(path: CompilePath, project: string): Build {
-  if (path === 'tspc') return compileWithTspc(project);
-  return path === 'weave source' ? compileWithWeavedSource(project) : compileWithWeavedOutput(project);
+export function compileWith(path: CompilePath, project: string, outDir?: string): Build {
+  if (path === 'tspc') return compileWithTspc(project, [], outDir);
+  return path === 'weave source' ? compileWithWeavedSource(project, outDir) : compileWithWeavedOutput(project, outDir);
 }
 
 /** The traceAll matcher of a project's spanweave plugin entry. */
@@ -119,9 +119,8 @@ function traceAllOf(project: string, parsed: ts.ParsedCommandLine): (fileName: s
  * The bundler path: each source file woven by the text-edit core (weave), then its types stripped
  * by TypeScript without any plugin, file by file, as a bundler strips them.
  */
-export function compileWithWeavedSource(project: string): Build {
+export function compileWithWeavedSource(project: string, outDir = freshDir(`weave-source-${project.split('/').pop()}`)): Build {
   const parsed = parseProject(project);
-  const outDir = freshDir(`weave-source-${project.split('/').pop()}`);
   const rootDir = parsed.options.rootDir ?? project;
   const traceAll = traceAllOf(project, parsed);
   const diagnostics: import('../../transformer/weave/index.js').WeaveDiagnostic[] = [];
@@ -141,9 +140,9 @@ export function compileWithWeavedSource(project: string): Build {
  * The TypeScript 7 path: the project emitted by a compiler that ignores plugins, then every
  * emitted file woven in place (JSDoc survives emit).
  */
-export function compileWithWeavedOutput(project: string): Build {
+export function compileWithWeavedOutput(project: string, outDir?: string): Build {
   const parsed = parseProject(project);
-  const emitted = compileWithTsc(project);
+  const emitted = compileWithTsc(project, [], outDir);
   const traceAll = traceAllOf(project, parsed);
   const rootDir = parsed.options.rootDir ?? project;
   const diagnostics: import('../../transformer/weave/index.js').WeaveDiagnostic[] = [];

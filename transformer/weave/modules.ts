@@ -9,17 +9,21 @@ export interface ModuleBindings {
   readonly named: ReadonlyMap<string, { readonly module: string; readonly imported: string }>;
   /** Every module the file imports or requires. */
   readonly specifiers: ReadonlySet<string>;
+  /** Local names imported as types only (`import type`, `import { type X }`): no value at run time. */
+  readonly typeOnly: ReadonlySet<string>;
 }
 
 export function moduleBindings(program: Program): ModuleBindings {
   const modules = new Map<string, string>();
   const named = new Map<string, { module: string; imported: string }>();
   const specifiers = new Set<string>();
+  const typeOnly = new Set<string>();
   for (const statement of program.body) {
     if (statement.type === 'ImportDeclaration') {
       const module = statement.source.value;
       specifiers.add(module);
       for (const specifier of statement.specifiers) {
+        if (statement.importKind === 'type' || (specifier.type === 'ImportSpecifier' && specifier.importKind === 'type')) typeOnly.add(specifier.local.name);
         if (specifier.type === 'ImportSpecifier') named.set(specifier.local.name, { module, imported: nameOf(specifier.imported) });
         else modules.set(specifier.local.name, module);
       }
@@ -40,7 +44,7 @@ export function moduleBindings(program: Program): ModuleBindings {
       }
     }
   }
-  return { modules, named, specifiers };
+  return { modules, named, specifiers, typeOnly };
 }
 
 /** `require("m")`, or a helper call around it (`__importStar(require("m"))`); no deeper. */

@@ -9,6 +9,7 @@ import { clientStackOf, findHttpCalls, isOptionalCall, type HttpCall } from './c
 import { Editor, wrapCallConstruction, wrapClientConstruction, wrapFunction, wrapGrpcHandler, wrapHttpCall, wrapHttpHandler } from './emit.js';
 import { moduleBindings } from './modules.js';
 import { inferSpanName } from './naming.js';
+import { definitionOf } from './service-definition.js';
 import { boundNames, forEachChild, isFunctionLike, nextTokenAfter, Parents, unwrap, type FunctionLike } from './syntax.js';
 
 export interface PlanDiagnostic {
@@ -82,11 +83,14 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     forEachChild(node, visit);
   };
 
-  /** Where a tag comment above `node` ends: its start, and after its decorators. */
+  /**
+   * Where a tag comment above `node` ends: its start, its first decorator (which may stand before
+   * `export`), and after its last decorator.
+   */
   function carrierPositions(node: Node): number[] {
-    const decorators = (node as { decorators?: readonly Node[] }).decorators;
-    const last = decorators?.[decorators.length - 1];
-    return last ? [node.start, next(last.end)] : [node.start];
+    const decorators = (declarationOf(node) as { decorators?: readonly Node[] }).decorators;
+    const [first] = decorators ?? [];
+    return first ? [node.start, first.start, next(decorators![decorators!.length - 1]!.end)] : [node.start];
   }
 
   function planTags(node: Node, tags: readonly FoundTag[]): void {
@@ -227,7 +231,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
       if (!tag.implicit) report(tag.pos, 7, messages.noName, DiagnosticCode.cannotTrace);
       return;
     }
-    if (tag.kind === 'grpc.server') return handled(wrapGrpcHandler(editor, fn, { runtime: runtimeName('rpc'), spanName, attributes, options: optionsOf(tag) }));
+    if (tag.kind === 'grpc.server') return handled(wrapGrpcHandler(editor, fn, { runtime: runtimeName('rpc'), spanName, attributes, options: optionsOf(tag, servedDefinition(fn, member, tag)) }));
     const hop = hopOf(fn, tag);
     if (hop === null) return;
     wrapFunction(editor, fn, { runtime: runtimeName('core'), spanName, attributes, hop });
@@ -235,6 +239,15 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     function handled(problem: string | undefined): void {
       if (problem !== undefined) report(tag.pos, 7, problem, DiagnosticCode.cannotTrace);
     }
+  }
+
+  /** The service definition a nice-grpc handler's method is read from at run time; a warning where a site names one that has no value. */
+  function servedDefinition(fn: FunctionLike, member: Node | undefined, tag: TracedTag): string | undefined {
+    const found = definitionOf(text, parents, bindings, member ?? parents.skippingWrappers(fn));
+    if (found === undefined) return undefined;
+    if ('service' in found) return `definition: { service: ${found.service}, key: ${JSON.stringify(found.key)} }`;
+    if (!tag.implicit) warn(fn.start, found.unreadable.length, messages.unreadDefinition(found.unreadable));
+    return undefined;
   }
 
   function compile(fn: FunctionLike, option: ExpressionOption): string | undefined {
@@ -268,8 +281,8 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
 }
 
 /** The tag's run-time options, `{ public: true, metadata: [...], ... }`, when it has any. */
-function optionsOf(tag: TracedTag): string | undefined {
-  const properties: string[] = [];
+function optionsOf(tag: TracedTag, definition?: string): string | undefined {
+  const properties: string[] = definition === undefined ? [] : [definition];
   if (tag.public) properties.push('public: true');
   if (tag.messages) properties.push('messages: true');
   if (tag.metadata) properties.push(`metadata: ${JSON.stringify(tag.metadata)}`);
