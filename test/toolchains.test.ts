@@ -5,18 +5,17 @@
  * of the tspc build. Each tool's own build without spanweave is checked to have no spans, so the
  * comparison cannot pass by accident. Also: what the adapters leave alone, and their diagnostics.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type * as ts from 'typescript';
+import type { Plugin } from 'esbuild';
+import type { Plugin as RolldownPlugin, RolldownOutput } from 'rolldown';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
 import { compileWithTspc } from './helpers/compile.js';
-import { runAsync, type NodeRun } from './helpers/load-child.js';
+import { childSdk, reported, runAsync, type NodeRun, type SpanRecord } from './helpers/load-child.js';
 import { node22 } from './helpers/node22.js';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
-const require = createRequire(import.meta.url);
 const fixture = join(fixturesDir, 'toolchains');
 const collect = join(fixture, 'collect.cjs');
 const shopSource = join(fixture, 'src/shop.ts');
@@ -39,11 +38,31 @@ function reportOf(result: NodeRun, file?: string): Report {
 /** Runs a bundle of the fixture under the SDK, with source maps as a user runs it. */
 const runBundle = (outDir: string): Promise<NodeRun> => run(process.execPath, ['--enable-source-maps', collect, join(outDir, 'shop.js')]);
 
-async function bundled(tool: 'esbuild' | 'vite' | 'webpack' | 'webpack-transpile-only'): Promise<Report> {
+/** The tools of fixtures/toolchains/tools/build.mjs; the first six through spanweave's bundler plugins. */
+const BUNDLERS = ['esbuild', 'vite', 'rollup', 'rolldown', 'webpack-plugin', 'rspack'] as const;
+type Bundler = (typeof BUNDLERS)[number] | 'webpack' | 'webpack-transpile-only';
+
+/** Runs tools/build.mjs in a project's folder (default the fixture): `tool` bundles `entry` into a fresh folder. */
+async function build(tool: Bundler, options: { project?: string; entry?: string; withoutSpanweave?: boolean } = {}): Promise<NodeRun & { outDir: string }> {
   const outDir = freshDir(tool);
-  const build = await run(process.execPath, [join(fixture, 'tools/build.mjs'), tool, outDir]);
-  if (build.status !== 0) throw new Error(`${tool} build failed:\n${build.stderr}`);
-  return reportOf(await runBundle(outDir));
+  const args = [join(fixture, 'tools/build.mjs'), tool, outDir, ...(options.entry ? [options.entry] : []), ...(options.withoutSpanweave ? ['--without-spanweave'] : [])];
+  return { ...(await runAsync(process.execPath, args, { cwd: options.project ?? fixture })), outDir };
+}
+
+async function bundled(tool: Bundler, withoutSpanweave = false): Promise<Report> {
+  const result = await build(tool, { withoutSpanweave });
+  if (result.status !== 0) throw new Error(`${tool} build failed:\n${result.stderr}`);
+  return reportOf(await runBundle(result.outDir));
+}
+
+/** A fresh folder with these files (paths relative to it). */
+function project(label: string, files: Record<string, string>): string {
+  const dir = freshDir(label);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
 }
 
 async function testRunner(tool: 'vitest' | 'jest', config: string): Promise<Report> {
@@ -61,7 +80,7 @@ function esmCopy(): string {
   return join(dir, 'main.mjs');
 }
 
-const TOOLS = ['esbuild', 'vite build', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'jest + ts-jest (isolatedModules)', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)', 'tsx CLI + spanweave/register'] as const;
+const TOOLS = ['esbuild', 'vite build', 'rollup + esbuild transform', 'rolldown', 'webpack + spanweave/webpack + ts-loader (transpileOnly)', 'rspack + spanweave/rspack + builtin:swc-loader', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'jest + ts-jest (isolatedModules)', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)', 'tsx CLI + spanweave/register'] as const;
 type Tool = (typeof TOOLS)[number];
 
 let reference: Report;
@@ -77,6 +96,10 @@ beforeAll(async () => {
   const tools: Record<Tool, () => Promise<Report>> = {
     esbuild: () => bundled('esbuild'),
     'vite build': () => bundled('vite'),
+    'rollup + esbuild transform': () => bundled('rollup'),
+    rolldown: () => bundled('rolldown'),
+    'webpack + spanweave/webpack + ts-loader (transpileOnly)': () => bundled('webpack-plugin'),
+    'rspack + spanweave/rspack + builtin:swc-loader': () => bundled('rspack'),
     'webpack + ts-loader': () => bundled('webpack'),
     'webpack + ts-loader (transpileOnly)': () => bundled('webpack-transpile-only'),
     vitest: () => testRunner('vitest', 'tools/vitest.config.mjs'),
@@ -120,73 +143,97 @@ describe('every build tool traces the fixture as tspc does', () => {
       expect(report.spans).toEqual([]);
     }
   });
+
+  it.each([...BUNDLERS, 'webpack'] as const)('%s: the same build without spanweave gives no spans', async (tool) => {
+    const report = await bundled(tool, true);
+    expect(report.result).toBe('paid 7');
+    expect(report.spans).toEqual([]);
+  }, 60_000);
 });
 
-describe('what the adapters leave alone', () => {
-  /** A TypeScript whose every transpileModule call is counted. */
-  function countingTypeScript(): { typescript: typeof ts; calls: () => number } {
-    const real = require('typescript') as typeof ts;
-    let calls = 0;
-    const typescript = new Proxy(real, {
-      get: (target, key) => (key === 'transpileModule' ? (...args: Parameters<typeof ts.transpileModule>) => (calls++, target.transpileModule(...args)) : Reflect.get(target, key)),
-    });
-    return { typescript, calls: () => calls };
-  }
+describe('what the bundler plugins leave alone, and what they read', () => {
+  /** No tag, a mention of the word only, a tag under node_modules, and JSX in a .js file. */
+  const untagged = {
+    'main.ts': "import { add } from './add';\nimport { note } from './note';\nimport { lib } from 'lib';\nimport { view } from './view.js';\n\nexport const all = [add(1, 2), note, lib(), view];\n",
+    'add.ts': 'export const add = (a: number, b: number): number => a + b;\n',
+    'note.ts': "// traced elsewhere, not here\nexport const note: string = 'n';\n",
+    'view.js': 'export const view = <div>untagged</div>;\n',
+    'node_modules/lib/package.json': '{ "name": "lib", "main": "index.ts" }\n',
+    'node_modules/lib/index.ts': '/** @traced */\nexport function lib(): number {\n  return 1;\n}\n',
+  };
 
-  it('a file without tags is not parsed: the Vite plugin returns nothing and the tool keeps its own output', async () => {
-    const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
-    const { typescript, calls } = countingTypeScript();
-    const plugin = spanweave({ typescript, tsconfig: join(fixture, 'tsconfig.json') });
-    const context = { error: (message: string): never => { throw new Error(message); }, warn: () => undefined };
-    expect(plugin.transform.call(context, 'export const add = (a: number, b: number) => a + b;\n', '/app/src/add.ts')).toBeNull();
-    expect(plugin.transform.call(context, '/** @traced */ export function f() {}', '/app/node_modules/lib/index.ts')).toBeNull();
-    expect(plugin.transform.call(context, '/** @traced */ export function f() {}', '/app/src/style.css')).toBeNull();
-    expect(calls()).toBe(0);
-    // A file that mentions the word but has no tag is parsed, left unchanged, and still not replaced.
-    expect(plugin.transform.call(context, '// traced elsewhere\nexport const x = 1;\n', '/app/src/x.ts')).toBeNull();
-    expect(calls()).toBe(1);
-    expect(plugin.transform.call(context, '/** @traced */\nexport function f() {}\n', '/app/src/f.ts?v=1')?.code).toContain('spanweave/runtime');
-  });
-
-  it('esbuild leaves a file without tags to its own loader', async () => {
+  it('esbuild: files without tags and files under node_modules come out as esbuild makes them, with the loaders the build configures', async () => {
+    const { build: esbuild } = await import('esbuild');
     const { spanweave } = (await import('spanweave/esbuild')) as typeof import('../transformer/adapters/esbuild.js');
-    const { typescript, calls } = countingTypeScript();
-    let onLoad: ((args: { path: string }) => Promise<unknown>) | undefined;
-    spanweave({ typescript, tsconfig: false }).setup({ initialOptions: {}, onLoad: (_options, callback) => void (onLoad = callback) });
-    const dir = freshDir('esbuild-untagged');
-    writeFileSync(join(dir, 'add.ts'), 'export const add = (a: number, b: number) => a + b;\n');
-    expect(await onLoad!({ path: join(dir, 'add.ts') })).toBeUndefined();
-    expect(calls()).toBe(0);
+    const dir = project('untagged-esbuild', untagged);
+    const bundle = async (plugins: Plugin[]) => {
+      const result = await esbuild({ entryPoints: [join(dir, 'main.ts')], absWorkingDir: dir, bundle: true, write: false, format: 'esm', loader: { '.js': 'jsx' }, jsx: 'preserve', logLevel: 'silent', plugins });
+      return result.outputFiles[0]!.text;
+    };
+    const woven = await bundle([spanweave()]);
+    expect(woven).toBe(await bundle([]));
+    expect(woven).not.toContain('spanweave');
   });
+
+  it('Rolldown: the same files come out as Rolldown makes them', async () => {
+    const { rolldown } = await import('rolldown');
+    const { spanweave } = (await import('spanweave/rolldown')) as typeof import('../transformer/adapters/rolldown.js');
+    const dir = project('untagged-rolldown', untagged);
+    const bundle = async (plugins: RolldownPlugin[]) => {
+      const build = await rolldown({ input: join(dir, 'main.ts'), cwd: dir, moduleTypes: { '.js': 'jsx' }, transform: { jsx: 'preserve' }, logLevel: 'silent', plugins });
+      return (await build.generate({ format: 'esm' })).output[0].code;
+    };
+    const woven = await bundle([spanweave()]);
+    expect(woven).toBe(await bundle([]));
+    expect(woven).not.toContain('spanweave');
+  });
+
+  it('Vite: a module imported with a query is woven as its file', async () => {
+    const { build: viteBuild } = await import('vite');
+    const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
+    const dir = project('query-vite', {
+      'main.ts': "export { traced } from './traced.ts?v=1';\n",
+      'traced.ts': '/** @traced */\nexport function traced(): number {\n  return 1;\n}\n',
+    });
+    const result = (await viteBuild({ root: dir, configFile: false, logLevel: 'silent', plugins: [spanweave()], build: { ssr: 'main.ts', write: false, minify: false } })) as RolldownOutput;
+    expect(result.output[0].code).toContain('spanweave/runtime');
+  });
+
+  // Each tool finds the tsconfig.json from its own root (here the folder the build runs in); comments,
+  // trailing commas and `extends` by path as tsc reads them; `traceAll` relative to the tsconfig.
+  const traceAllProject = {
+    'tsconfig.json': '// the spanweave entry is in the base\n{\n  "extends": "./tsconfig.base",\n  "include": ["src"], /* a trailing comma */\n}\n',
+    'tsconfig.base.json': '{\n  "compilerOptions": {\n    "target": "ES2022",\n    "module": "commonjs",\n    "strict": true,\n    "types": [],\n    "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["src/lib"] },],\n  },\n}\n',
+    'src/lib/math.ts': '// no tag, no mention of one\nexport function add(a: number, b: number): number {\n  return a + b;\n}\n\nadd(1, 2);\n',
+  };
+
+  it.each(BUNDLERS)('%s traces the files the tsconfig lists in traceAll', async (tool) => {
+    const dir = project(`trace-all-${tool}`, traceAllProject);
+    const result = await build(tool, { project: dir, entry: 'src/lib/math.ts' });
+    expect(result.status, result.stderr).toBe(0);
+    const spans = reported<SpanRecord[]>(await runAsync(process.execPath, ['--import', childSdk, join(result.outDir, 'math.js')]), 'spans');
+    expect(spans.map((span) => span.name)).toEqual(['add']);
+  }, 60_000);
 });
 
 describe('a malformed tag is a diagnostic with file, line and fix hint in every tool', () => {
   const badSource = '/** @traced grpc.sever */\nexport function handle(): number {\n  return 1;\n}\n';
+  const diagnostic = /bad\.ts\(1,\d+\): error TS95001: spanweave: .*Did you mean 'grpc\.server'/;
   let dir: string;
   beforeAll(() => {
-    dir = freshDir('bad-tag');
-    writeFileSync(join(dir, 'bad.ts'), badSource);
-    writeFileSync(join(dir, 'package.json'), '{}\n');
+    dir = project('bad-tag', { 'bad.ts': badSource, 'package.json': '{}\n', 'tsconfig.json': '{}\n' });
   });
 
-  it('esbuild fails the build with it', async () => {
-    const { build } = await import('esbuild');
-    const { spanweave } = (await import('spanweave/esbuild')) as typeof import('../transformer/adapters/esbuild.js');
-    const failure = await build({ entryPoints: [join(dir, 'bad.ts')], write: false, logLevel: 'silent', plugins: [spanweave({ tsconfig: false })] }).catch((error: Error) => error);
-    expect(String(failure)).toMatch(/bad\.ts\(1,\d+\): error TS95001: spanweave: .*Did you mean 'grpc\.server'/);
-  });
-
-  it('the Vite plugin raises it as a build error', async () => {
-    const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
-    const plugin = spanweave({ tsconfig: false });
-    const context = { error: (message: string): never => { throw new Error(message); }, warn: () => undefined };
-    expect(() => plugin.transform.call(context, badSource, join(dir, 'bad.ts'))).toThrow(/bad\.ts\(1,\d+\): error TS95001: spanweave: .*Did you mean 'grpc\.server'/);
-  });
+  it.each(BUNDLERS)('%s fails the build with it', async (tool) => {
+    const result = await build(tool, { project: dir, entry: 'bad.ts' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(diagnostic);
+  }, 60_000);
 
   it('spanweave/register refuses to load the file', async () => {
     const result = await run(node22(), ['--import', 'spanweave/register', join(dir, 'bad.ts')]);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toMatch(/SyntaxError: .*bad\.ts\(1,\d+\): error TS95001: spanweave: .*Did you mean 'grpc\.server'/);
+    expect(result.stderr).toMatch(new RegExp(`SyntaxError: .*${diagnostic.source}`));
   });
 
   it.skipIf(node22() === process.execPath)('spanweave/register on a Node without module.registerHooks says what to do', async () => {

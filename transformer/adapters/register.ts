@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createSourceTransformer, inlineSourceMap, isUserSource } from './source.js';
+import { createSourceTransformer, inlineSourceMap } from './source.js';
+import { isUserSource } from './user-source.js';
 
 /**
  * Node's in-thread module hooks (`module.registerHooks`, Node ≥ 22.15 / 23.5):

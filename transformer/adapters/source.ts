@@ -4,19 +4,6 @@ import { formatDiagnostics } from '../diagnostics.js';
 import spanweave, { assertSupported, type SpanweaveOptions } from '../index.js';
 import { globMatcher } from '../utils/glob.js';
 
-/** What every build-tool adapter accepts. */
-export interface AdapterOptions {
-  /**
-   * The tsconfig.json whose `compilerOptions` (and spanweave plugin entry) apply; relative to the
-   * tool's root. Default: the one `tsc` would find from the root. `false`: none.
-   */
-  readonly tsconfig?: string | false;
-  /** Plugin options; default: those of the spanweave entry in the tsconfig's `plugins`. */
-  readonly traceAll?: SpanweaveOptions['traceAll'];
-  /** The TypeScript to compile with. Default: the `typescript` package the root resolves. */
-  readonly typescript?: typeof ts;
-}
-
 /** One source file after the transformer: JavaScript, its source map, spanweave's diagnostics. */
 export interface TracedSource {
   readonly code: string;
@@ -36,25 +23,19 @@ export interface SourceMap {
   mappings: string;
 }
 
-/**
- * Where the JavaScript goes next. `bundler`: to a tool that compiles it further (Vite, esbuild), so
- * modern syntax and JSX are kept for it; `node`: straight to Node, in the module format asked for.
- */
-export type Destination = 'bundler' | { readonly module: 'commonjs' | 'esm' };
+/** Where the JavaScript goes next: straight to Node, in the module format asked for. */
+export type Destination = { readonly module: 'commonjs' | 'esm' };
 
 export type SourceTransformer = (fileName: string, code: string, destination: Destination) => TracedSource | undefined;
 
-/** Source files an adapter looks at; anything under node_modules is someone else's build. */
-export const SOURCE_FILE = /\.[cm]?[jt]sx?$/;
-export const isUserSource = (fileName: string): boolean => SOURCE_FILE.test(fileName) && !/[\\/]node_modules[\\/]/.test(fileName);
-
 /**
- * Reads the project's settings once and returns the per-file step every adapter shares: a file
- * that neither mentions a tag nor is listed in `traceAll` returns `undefined` before any parsing
- * (the tool then uses its own output, untouched); one the transformer leaves unchanged does too.
+ * Reads the project's settings once and returns the per-file step of the adapters that compile
+ * with TypeScript (spanweave/register): a file that neither mentions a tag nor is listed in
+ * `traceAll` returns `undefined` before any parsing (the tool then uses its own output,
+ * untouched); one the transformer leaves unchanged does too.
  */
-export function createSourceTransformer(options: AdapterOptions = {}, root = process.cwd()): SourceTransformer {
-  const project = readProject(options, root);
+export function createSourceTransformer(root = process.cwd()): SourceTransformer {
+  const project = readProject(root);
   const { ts: tsInstance, plugin } = project;
   const listedInTraceAll = plugin.traceAll?.length ? globMatcher(plugin.traceAll) : () => false;
 
@@ -109,12 +90,7 @@ const SOURCE_MAP_ONLY: ts.CompilerOptions = {
 };
 
 function destinationOptions(tsInstance: typeof ts, user: ts.CompilerOptions, destination: Destination): ts.CompilerOptions {
-  const { ModuleKind, ScriptTarget, JsxEmit } = tsInstance;
-  if (destination === 'bundler') {
-    // The user's target still decides class-field semantics, as it would under tsc.
-    const useDefineForClassFields = user.useDefineForClassFields ?? (user.target ?? ScriptTarget.ES5) >= ScriptTarget.ES2022;
-    return { module: ModuleKind.ESNext, target: ScriptTarget.ESNext, jsx: JsxEmit.Preserve, useDefineForClassFields };
-  }
+  const { ModuleKind, ScriptTarget } = tsInstance;
   return { module: destination.module === 'esm' ? ModuleKind.ESNext : ModuleKind.CommonJS, target: user.target ?? ScriptTarget.ES2022 };
 }
 
@@ -126,10 +102,10 @@ export interface Project {
 }
 
 /** The TypeScript, compiler options and spanweave plugin options of the project at `root`. */
-export function readProject(options: AdapterOptions = {}, root = process.cwd()): Project {
-  const tsInstance = options.typescript ?? projectTypeScript(root);
+export function readProject(root = process.cwd()): Project {
+  const tsInstance = projectTypeScript(root);
   assertSupported(tsInstance);
-  const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : tsInstance.findConfigFile(root, tsInstance.sys.fileExists);
+  const path = tsInstance.findConfigFile(root, tsInstance.sys.fileExists);
   const parsed =
     path === undefined
       ? undefined
@@ -140,7 +116,7 @@ export function readProject(options: AdapterOptions = {}, root = process.cwd()):
           },
         });
   const entries = (parsed?.options.plugins ?? []) as ReadonlyArray<{ transform?: string; traceAll?: string[] }>;
-  const traceAll = options.traceAll ?? entries.find((entry) => entry.transform?.startsWith('spanweave/transformer'))?.traceAll;
+  const traceAll = entries.find((entry) => entry.transform?.startsWith('spanweave/transformer'))?.traceAll;
   const dir = path === undefined ? root : dirname(path);
   return { ts: tsInstance, compilerOptions: parsed?.options ?? {}, plugin: { traceAll: traceAll?.map((pattern) => resolve(dir, pattern)) } };
 }

@@ -1,0 +1,7 @@
+import { unplugin } from './unplugin.js';
+
+export type { AdapterOptions } from './unplugin.js';
+
+/** Rspack: `plugins: [spanweave()]`. Adds a pre loader, so the tagged files are woven before `builtin:swc-loader` compiles them. */
+export const spanweave = unplugin.rspack;
+export default spanweave;

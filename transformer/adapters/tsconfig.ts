@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+/** What every bundler plugin accepts: where its settings come from. */
+export interface AdapterOptions {
+  /**
+   * The tsconfig.json whose spanweave plugin entry applies; relative to the tool's root. Default:
+   * the one `tsc` would find from the root. `false`: none.
+   */
+  readonly tsconfig?: string | false;
+  /** Files to trace whole; default: the `traceAll` of the spanweave entry in the tsconfig's `plugins`. */
+  readonly traceAll?: readonly string[];
+}
+
+interface TsConfig {
+  readonly extends?: string | readonly string[];
+  readonly compilerOptions?: { readonly plugins?: readonly PluginEntry[] };
+}
+
+interface PluginEntry {
+  readonly transform?: string;
+  readonly traceAll?: readonly string[];
+}
+
+/**
+ * The `traceAll` globs of the project at `root`, made absolute (relative to the tsconfig's
+ * folder), read without TypeScript: the file's own `compilerOptions.plugins`, else those of the
+ * files it extends by path (a base from a package carries no spanweave entry).
+ */
+export function traceAllGlobs(options: AdapterOptions, root: string): string[] {
+  const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : findConfigFile(root);
+  const patterns = options.traceAll ?? (path === undefined ? undefined : spanweaveEntry(path)?.traceAll);
+  const dir = path === undefined ? root : dirname(path);
+  return (patterns ?? []).map((pattern) => resolve(dir, pattern));
+}
+
+/** The nearest tsconfig.json at or above `dir`, as `tsc` finds it. */
+function findConfigFile(dir: string): string | undefined {
+  const path = join(dir, 'tsconfig.json');
+  if (existsSync(path)) return path;
+  const parent = dirname(dir);
+  return parent === dir ? undefined : findConfigFile(parent);
+}
+
+function spanweaveEntry(path: string): PluginEntry | undefined {
+  return pluginsOf(path, [])?.find((entry) => entry.transform?.startsWith('spanweave/transformer'));
+}
+
+/**
+ * The `plugins` that apply in the tsconfig at `path`: its own, else the last base's that has them.
+ * `extending`: the files that extend it, down from the first.
+ */
+function pluginsOf(path: string, extending: readonly string[]): readonly PluginEntry[] | undefined {
+  if (extending.includes(path)) throw new Error(`spanweave: cannot read ${path}: it extends itself`);
+  const config = readConfig(path);
+  if (config.compilerOptions?.plugins) return config.compilerOptions.plugins;
+  const bases = typeof config.extends === 'string' ? [config.extends] : (config.extends ?? []);
+  for (const base of [...bases].reverse()) {
+    if (!isAbsolute(base) && !base.startsWith('.')) continue;
+    const plugins = pluginsOf(resolve(dirname(path), base.endsWith('.json') ? base : `${base}.json`), [...extending, path]);
+    if (plugins) return plugins;
+  }
+  return undefined;
+}
+
+function readConfig(path: string): TsConfig {
+  try {
+    return parseJsonc(readFileSync(path, 'utf8')) as TsConfig;
+  } catch (error) {
+    throw new Error(`spanweave: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** JSON with comments and trailing commas, as tsconfig.json allows. */
+function parseJsonc(text: string): unknown {
+  let json = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (char === '"') {
+      const end = stringEnd(text, i);
+      json += text.slice(i, end);
+      i = end - 1;
+    } else if (char === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end === -1 ? text.length : end - 1;
+    } else if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end === -1) throw new SyntaxError('unterminated comment');
+      json += ' ';
+      i = end + 1;
+    } else if (char === '}' || char === ']') {
+      json = json.replace(/,\s*$/, '') + char;
+    } else json += char;
+  }
+  return JSON.parse(json.replace(/^\uFEFF/, ''));
+}
+
+/** The index just past the string literal that starts at `start`. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i + 1;
+  }
+  throw new SyntaxError('unterminated string');
+}

@@ -1,0 +1,10 @@
+import { unplugin } from './unplugin.js';
+
+export type { AdapterOptions } from './unplugin.js';
+
+/**
+ * webpack: `plugins: [spanweave()]`. Adds a pre loader, so the tagged files are woven before
+ * ts-loader, babel-loader or swc-loader compiles them.
+ */
+export const spanweave = unplugin.webpack;
+export default spanweave;
