@@ -1,0 +1,228 @@
+/**
+ * `spanweave build` (transformer/cli): fixtures/ts7 built with TypeScript 7 (its tsc, then the
+ * emitted JavaScript woven) and with TypeScript 5.9 (the compiler API and the transformer, no
+ * ts-patch), each output run under a real SDK by fixtures/toolchains/collect.cjs: the same spans,
+ * and the throw's position through the chained source map. Also: a second build changes nothing,
+ * a rebuild weaves only what tsc emitted again, what is refused or reported, and --watch.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../fixtures/toolchains/collect.cjs';
+import { runAsync, type NodeRun } from './helpers/load-child.js';
+import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
+
+const cli = join(repoRoot, 'dist/transformer/cli/main.js');
+const typescript7 = join(repoRoot, 'node_modules/typescript7');
+const tsc7 = join(typescript7, 'bin/tsc');
+const collect = join(fixturesDir, 'toolchains/collect.cjs');
+const throwLine = readFileSync(join(fixturesDir, 'ts7/src/shop.ts'), 'utf8').split('\n').findIndex((line) => line.trim() === 'throw new Error(reason);') + 1;
+
+function copyFixture(label: string): string {
+  const dir = freshDir(`cli-${label}`);
+  cpSync(join(fixturesDir, 'ts7'), dir, { recursive: true });
+  return dir;
+}
+
+/** `spanweave build` in `dir`, on TypeScript 7 unless `typescript` is `project` (the repository's 5.9, resolved as a user's). */
+function build(dir: string, args: readonly string[] = [], typescript: 'ts7' | 'project' = 'ts7'): Promise<NodeRun> {
+  const choice = typescript === 'ts7' ? ['--typescript', typescript7] : [];
+  return runAsync(process.execPath, [cli, 'build', ...choice, '--pretty', 'false', ...args], { cwd: dir });
+}
+
+const output = (run: NodeRun): string => run.stdout + run.stderr;
+
+/** The fixture's calls, run from `out/` under a real SDK with source maps on; the throw as `file:line:column`. */
+async function report(dir: string): Promise<Report> {
+  const run = await runAsync(process.execPath, ['--enable-source-maps', collect, join(dir, 'out/shop.js')]);
+  const line = run.stdout.split('\n').find((text) => text.startsWith('{"result"'));
+  if (line === undefined) throw new Error(`no report (exit ${run.status})\n${output(run)}`);
+  const parsed = JSON.parse(line) as Report;
+  const position = /([\w.-]+\.[jt]s):(\d+):(\d+)\)?$/.exec(parsed.thrownAt);
+  return { ...parsed, thrownAt: position ? position.slice(1).join(':') : parsed.thrownAt };
+}
+
+/** Every file under `out/`, by name: its bytes and modification time. */
+function outputs(dir: string): Map<string, { text: string; modified: number }> {
+  const out = join(dir, 'out');
+  return new Map(readdirSync(out).map((name) => [name, { text: readFileSync(join(out, name), 'utf8'), modified: statSync(join(out, name)).mtimeMs }]));
+}
+
+/** The span names of the runtime calls in an emitted file, sorted: empty when it is not woven. */
+const traced = (file: string): string[] => [...readFileSync(file, 'utf8').matchAll(/\bspanweave\w*\.run\w*\("([^"]+)"/g)].map((m) => m[1]!).sort();
+
+const SPANS = ['cart.total<checkout', 'checkout<', 'fail<', 'label<checkout'];
+const OVERLOAD_WARNING = /^src\/parse\.ts\(4,5\): warning TS95005: spanweave: tsc leaves this comment out of the JavaScript, .*Put the tag on the implementation/m;
+
+// Each test runs two to four compiler processes, side by side with the others on a shared machine.
+describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
+  it('TypeScript 7: tsc emits, spanweave weaves; the spans and the throw position of the TypeScript 5.9 path', async () => {
+    const [ts7, ts5] = [copyFixture('ts7'), copyFixture('ts5')];
+    const [run7, run5] = await Promise.all([build(ts7, ['--verbose']), build(ts5, ['--verbose'], 'project')]);
+    expect(run7.status, output(run7)).toBe(0);
+    expect(run5.status, output(run5)).toBe(0);
+    expect(run7.stderr).toContain('TypeScript 7.0.2');
+    expect(run7.stderr).toContain('running its tsc, then weaving the JavaScript it emits');
+    expect(run5.stderr).toContain('TypeScript 5.9.3');
+    expect(run5.stderr).toContain('with the spanweave transformer (no ts-patch)');
+
+    const [report7, report5] = await Promise.all([report(ts7), report(ts5)]);
+    expect(report7.result).toBe('paid 7');
+    expect(report7.spans.map((s) => `${s.name}<${s.parent ?? ''}`)).toEqual(SPANS);
+    expect(report7.spans.find((s) => s.name === 'checkout')?.attributes).toEqual({ 'cart.size': 2 });
+    expect(report7.spans.find((s) => s.name === 'fail')?.status).toBe(2);
+    expect(report7.traces).toBe(2);
+    expect(report7.thrownAt).toBe(`shop.ts:${throwLine}:9`);
+    expect(report7).toEqual(report5);
+  });
+
+  it('TypeScript 7 without spanweave (plain tsc): no spans, so the comparison above cannot pass by accident', async () => {
+    const dir = copyFixture('plain');
+    const run = await runAsync(process.execPath, [tsc7, '-p', '.'], { cwd: dir });
+    expect(run.status, output(run)).toBe(0);
+    expect((await report(dir)).spans).toEqual([]);
+  });
+
+  it('the map comment stays right: an inline source map is chained too', async () => {
+    const dir = copyFixture('inline');
+    const run = await build(dir, ['--sourceMap', 'false', '--inlineSourceMap']);
+    expect(run.status, output(run)).toBe(0);
+    expect(readdirSync(join(dir, 'out')).filter((name) => name.endsWith('.map'))).toEqual([]);
+    expect(readFileSync(join(dir, 'out/shop.js'), 'utf8')).toMatch(/\n\/\/# sourceMappingURL=data:application\/json;base64,[\w+/=]+$/);
+    expect((await report(dir)).thrownAt).toBe(`shop.ts:${throwLine}:9`);
+  });
+
+  it('a second build changes no byte; after an edit only the files tsc emitted again are woven again', async () => {
+    const dir = copyFixture('again');
+    expect((await build(dir)).status).toBe(0);
+    const first = outputs(dir);
+    expect(traced(join(dir, 'out/shop.js'))).toEqual(['cart.total', 'checkout', 'fail']);
+
+    const second = await build(dir, ['--verbose']);
+    expect(second.status, output(second)).toBe(0);
+    expect(outputs(dir)).toEqual(first);
+
+    // shop.ts is imported by no other file: tsc emits it alone.
+    writeFileSync(join(dir, 'src/shop.ts'), `${readFileSync(join(dir, 'src/shop.ts'), 'utf8')}\n/** @traced */\nexport function refund(): string {\n  return 'refunded';\n}\n`);
+    const third = await build(dir, ['--verbose']);
+    expect(third.status, output(third)).toBe(0);
+    expect(third.stderr).toContain('wove 1 of the 1 JavaScript files tsc emitted: out/shop.js\n');
+    const after = outputs(dir);
+    for (const name of ['label.js', 'label.js.map', 'parse.js', 'parse.js.map']) expect(after.get(name), name).toEqual(first.get(name));
+    expect(traced(join(dir, 'out/shop.js'))).toEqual(['cart.total', 'checkout', 'fail', 'refund']);
+    expect((await report(dir)).thrownAt).toBe(`shop.ts:${throwLine}:9`);
+  });
+
+  it('outputs that plain tsc wrote into an incremental build are woven: its .tsbuildinfo is not trusted', async () => {
+    const dir = copyFixture('after-tsc');
+    expect((await runAsync(process.execPath, [tsc7, '-p', '.'], { cwd: dir })).status).toBe(0);
+    const run = await build(dir, ['--verbose']);
+    expect(run.status, output(run)).toBe(0);
+    expect(run.stderr).toContain('tsconfig.tsbuildinfo is not from a `spanweave build`');
+    expect((await report(dir)).spans.map((s) => s.name)).toEqual(['cart.total', 'checkout', 'fail', 'label']);
+  });
+
+  it('a tag on an overload signature, which tsc drops, is reported at the tag with the fix, in every build', async () => {
+    const dir = copyFixture('overload');
+    const first = await build(dir);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(OVERLOAD_WARNING);
+    expect(first.stderr).toBe(''); // the path taken is said only with --verbose
+    expect(traced(join(dir, 'out/parse.js'))).toEqual([]);
+    // Nothing is emitted again, and the warning is still there, as tsc repeats its own diagnostics.
+    expect((await build(dir)).stdout).toMatch(OVERLOAD_WARNING);
+  });
+
+  it.each(['ts7', 'project'] as const)('%s: a malformed tag is an error at its place in the .ts source, exit status 1, until fixed', async (typescript) => {
+    const dir = copyFixture(`bad-tag-${typescript}`);
+    const label = join(dir, 'src/label.ts');
+    const tagged = readFileSync(label, 'utf8');
+    writeFileSync(label, tagged.replace('/** @traced */', '/** @traced grpc.sever */'));
+    const run = await build(dir, [], typescript);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^src\/label\.ts\(1,13\): error TS95001: spanweave: Unknown @traced option 'grpc\.sever'\. Did you mean 'grpc\.server'\?/m);
+    // The next build emits nothing and reports it again.
+    const again = await build(dir, [], typescript);
+    expect(again.status).toBe(1);
+    expect(again.stdout).toContain("src/label.ts(1,13): error TS95001: spanweave: Unknown @traced option 'grpc.sever'.");
+    writeFileSync(label, tagged);
+    const fixed = await build(dir, [], typescript);
+    expect(fixed.status, output(fixed)).toBe(0);
+    expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
+  });
+
+  it('type errors: tsc still emits, and what it emits is woven; tsc\'s exit status', async () => {
+    const dir = copyFixture('type-error');
+    writeFileSync(join(dir, 'src/label.ts'), `${readFileSync(join(dir, 'src/label.ts'), 'utf8')}\nexport const count: number = 'one';\n`);
+    const run = await build(dir);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/^src\/label\.ts\(\d+,\d+\): error TS2322: /m);
+    expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
+  });
+
+  it('refuses removeComments, which leaves no tag in the JavaScript', async () => {
+    const dir = copyFixture('remove-comments');
+    const run = await build(dir, ['--removeComments']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('sets removeComments, so tsc\'s JavaScript has no tags left to weave');
+    expect(readdirSync(dir)).not.toContain('out');
+  });
+
+  it('ES module output gets the runtime as an import', async () => {
+    const dir = copyFixture('esm');
+    const run = await build(dir, ['--module', 'esnext', '--moduleResolution', 'bundler']);
+    expect(run.status, output(run)).toBe(0);
+    const label = readFileSync(join(dir, 'out/label.js'), 'utf8');
+    expect(label).toMatch(/^import \* as spanweave_1 from "spanweave\/runtime";/);
+    expect(label).not.toContain('require(');
+  });
+});
+
+describe.concurrent('spanweave build --watch', { timeout: 180_000 }, () => {
+  /** Starts the command and returns a way to wait for a condition on the project, and to stop it. */
+  function watch(dir: string, typescript: 'ts7' | 'project') {
+    const choice = typescript === 'ts7' ? ['--typescript', typescript7] : [];
+    const watcher = spawn(process.execPath, [cli, 'build', ...choice, '--watch', '--preserveWatchOutput', '--pretty', 'false'], { cwd: dir });
+    let text = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    watcher.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const exited = new Promise((resolve) => watcher.on('close', resolve));
+    return {
+      async until(condition: () => boolean, what: string): Promise<void> {
+        const deadline = Date.now() + 90_000;
+        while (!condition()) {
+          if (Date.now() > deadline || watcher.exitCode !== null) throw new Error(`${what}: not seen\n${text}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+      async stop(): Promise<void> {
+        watcher.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+
+  const labelFile = (dir: string): string => {
+    try {
+      return readFileSync(join(dir, 'out/label.js'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  it.each(['ts7', 'project'] as const)('%s: an edit is rebuilt and woven', async (typescript) => {
+    const dir = copyFixture(`watch-${typescript}`);
+    const watcher = watch(dir, typescript);
+    try {
+      await watcher.until(() => labelFile(dir).includes('spanweave_1.run("label"'), 'the first build, woven');
+      writeFileSync(join(dir, 'src/label.ts'), readFileSync(join(dir, 'src/label.ts'), 'utf8').replace('`paid ${total}`', '`paid ${total} (watched)`'));
+      await watcher.until(() => labelFile(dir).includes('(watched)'), 'the rebuild');
+      await watcher.until(() => labelFile(dir).includes('spanweave_1.run("label"'), 'the rebuild, woven');
+    } finally {
+      await watcher.stop();
+    }
+    expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
+    expect((await report(dir)).result).toBe('paid 7 (watched)');
+  });
+});

@@ -1,0 +1,55 @@
+import { relative } from 'node:path';
+import { traceAllGlobs } from '../adapters/tsconfig.js';
+import { globMatcher } from '../utils/glob.js';
+import { formatDiagnostics, type WeaveDiagnostic } from '../weave/index.js';
+import { isWatch } from './arguments.js';
+import { readNativeProject } from './native-project.js';
+import { runTsc } from './tsc-process.js';
+import { weaveEmittedFile } from './weave-emitted.js';
+import { WovenState } from './woven-state.js';
+
+const JAVASCRIPT = /\.[cm]?js$/;
+
+/**
+ * `spanweave build` on TypeScript 7, which has no transformer API: its own `tsc` builds, then each
+ * JavaScript file it emitted is woven in place, the files of every rebuild with `--watch`. tsc
+ * names the files it wrote (`--listEmittedFiles`), so nothing is guessed from the output folder and
+ * a file is woven only after tsc wrote it. Returns the exit status: tsc's, else 1 for an error of spanweave.
+ */
+export async function buildWithNativeTsc(tsc: string, args: readonly string[], log: (message: string) => void): Promise<number> {
+  const project = await readNativeProject(tsc, args);
+  if (project.removeComments) {
+    process.stderr.write(
+      `spanweave: ${relative(process.cwd(), project.configFile)} (or the command line) sets removeComments, so tsc's JavaScript has no tags left to weave. ` +
+        'Remove removeComments (a minifier can drop the comments after spanweave build), or build with TypeScript 5 or 6 and the spanweave transformer.\n',
+    );
+    return 1;
+  }
+  const state = WovenState.open(project.buildInfoFile, log);
+  const tracesAll = globMatcher(traceAllGlobs({ tsconfig: project.configFile }, process.cwd()));
+  const stillEmitted = (file: string): boolean => project.sourceOf(file) !== undefined;
+  const watching = isWatch(args);
+
+  const status = await runTsc(tsc, args, args.includes('--listEmittedFiles'), (files) => {
+    const javascript = files.filter((file) => JAVASCRIPT.test(file));
+    const woven: string[] = [];
+    for (const file of javascript) {
+      const result = weaveEmittedFile(file, project, tracesAll);
+      state.record(file, result.diagnostics);
+      if (result.rewritten) woven.push(relative(process.cwd(), file));
+    }
+    state.save();
+    log(`wove ${woven.length} of the ${javascript.length} JavaScript files tsc emitted${woven.length > 0 ? `: ${woven.join(', ')}` : ''}`);
+    // Each rebuild reports all of spanweave's diagnostics again, as tsc does its own.
+    if (watching) print(state.current(stillEmitted));
+  });
+  if (watching) return status;
+  state.save();
+  const diagnostics = state.current(stillEmitted);
+  print(diagnostics);
+  return status !== 0 ? status : diagnostics.some((d) => d.category === 'error') ? 1 : 0;
+}
+
+function print(diagnostics: readonly WeaveDiagnostic[]): void {
+  if (diagnostics.length > 0) process.stdout.write(formatDiagnostics(diagnostics));
+}

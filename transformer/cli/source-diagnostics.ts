@@ -1,0 +1,72 @@
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+import { DiagnosticCode } from '../diagnostics.js';
+import type { SourceMap, WeaveDiagnostic } from '../weave/index.js';
+import type { TagComment, TagPairing } from './tag-comments.js';
+
+/** A TypeScript source file and the JavaScript tsc emitted from it, with their tag comments paired. */
+export interface EmittedSource {
+  readonly fileName: string;
+  readonly text: string;
+  readonly output: string;
+  readonly outputComments: readonly TagComment[];
+  readonly pairing: TagPairing;
+}
+
+/** One diagnostic per source tag comment that tsc left out of the JavaScript. */
+export function droppedTagDiagnostics(source: EmittedSource): WeaveDiagnostic[] {
+  return source.pairing.dropped.map((comment) => {
+    const tag = comment.tags[0]!;
+    return {
+      fileName: source.fileName,
+      start: tag.start,
+      length: tag.length,
+      ...lineColumn(source.text, tag.start),
+      message:
+        `spanweave: tsc leaves this comment out of the JavaScript, because what it documents has no JavaScript (an overload signature, ` +
+        '`declare`, an interface or type member), so `spanweave build` does not see the tag and nothing is traced. Put the tag on the implementation: the declaration with the body.',
+      code: DiagnosticCode.noEffect,
+      category: 'warning',
+    };
+  });
+}
+
+/**
+ * A diagnostic of the woven JavaScript, moved to the TypeScript source: a position in a tag
+ * comment to the same place in the source's comment; any other through tsc's source map. It stays
+ * on the JavaScript when neither knows the place.
+ */
+export function inSource(diagnostic: WeaveDiagnostic, source: EmittedSource, emittedMap: SourceMap | undefined): WeaveDiagnostic {
+  const start = inSourceComment(diagnostic.start, source) ?? throughMap(diagnostic, source.text, emittedMap);
+  return start === undefined ? diagnostic : { ...diagnostic, fileName: source.fileName, start, ...lineColumn(source.text, start) };
+}
+
+function inSourceComment(position: number, source: EmittedSource): number | undefined {
+  const comment = source.outputComments.find((candidate) => candidate.start <= position && position < candidate.end);
+  const original = comment && source.pairing.sourceOf.get(comment);
+  if (!comment || !original) return undefined;
+  const outputLines = source.output.slice(comment.start, position).split('\n');
+  const line = outputLines.length - 1;
+  const column = outputLines[line]!.length;
+  const sourceLines = source.text.slice(original.start, original.end).split('\n');
+  const lineStart = original.start + sourceLines.slice(0, line).reduce((sum, text) => sum + text.length + 1, 0);
+  if (line === 0) return lineStart + column;
+  // Emit re-indents a comment's lines: keep the distance from the line's first non-blank character.
+  const outputIndent = indent(source.output.slice(position - column, position + 1));
+  return lineStart + indent(sourceLines[line] ?? '') + column - outputIndent;
+}
+
+const indent = (line: string): number => /^[ \t]*/.exec(line)![0].length;
+
+function throughMap(diagnostic: WeaveDiagnostic, text: string, emittedMap: SourceMap | undefined): number | undefined {
+  if (emittedMap === undefined) return undefined;
+  const original = originalPositionFor(new TraceMap({ ...emittedMap, version: 3 }), { line: diagnostic.line, column: diagnostic.column - 1 });
+  if (original.line === null) return undefined;
+  const lineStart = text.split('\n').slice(0, original.line - 1).reduce((sum, line) => sum + line.length + 1, 0);
+  return lineStart + original.column;
+}
+
+/** 1-based line and column of an offset. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { CommandError } from './arguments.js';
+
+/** A TypeScript package: where it is, its version, and its `tsc`. */
+export interface TypeScriptPackage {
+  readonly directory: string;
+  readonly version: string;
+  readonly major: number;
+  readonly tsc: string;
+}
+
+/**
+ * The TypeScript the project builds with: the `typescript` package that resolves from the working
+ * directory, as the project's own `tsc` would be; or the package in `override`.
+ */
+export function findTypeScript(override: string | undefined, cwd = process.cwd()): TypeScriptPackage {
+  const manifest = override === undefined ? resolveFrom(cwd) : join(resolve(cwd, override), 'package.json');
+  const { version, bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string; bin: Record<string, string> };
+  const directory = dirname(manifest);
+  return { directory, version, major: Number(version.split('.')[0]), tsc: join(directory, bin.tsc ?? 'bin/tsc') };
+}
+
+function resolveFrom(cwd: string): string {
+  try {
+    return require.resolve('typescript/package.json', { paths: [cwd] });
+  } catch {
+    throw new CommandError(`no TypeScript found from ${cwd}: install it in the project (npm install -D typescript).`);
+  }
+}
