@@ -2,8 +2,12 @@
 // in a fresh project per TypeScript version under .tmp/matrix/<leg>/, compiles fixtures/toolchains with tspc
 // and with program.emit, and the output must produce the expected spans under a real SDK; plain tsc must
 // leave it untraced with the same .d.ts. TypeScript 7 (native, no transformer API) must be refused clearly,
-// and the esbuild adapter must trace with TypeScript 6 installed beside it.
-// Installs are reused while a leg's package.json is unchanged; --fresh reinstalls.
+// while `spanweave build` and the esbuild adapter trace with TypeScript 7 alone.
+// The first-install legs do what the README's "Using it" tells a new user, in a new folder: npm init -y,
+// npm install spanweave @opentelemetry/api (the packed tarball standing for spanweave), npm install -D
+// typescript (whatever `latest` is), "build": "spanweave build", npm run build, on Node 20 and on Node 22.
+// Installs are reused while a leg's package.json is unchanged (first-install legs always start over);
+// --fresh reinstalls.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,9 +24,13 @@ const LEGS = {
   'ts5.0': { typescript: '~5.0.0', tsPatch: '^3.3.0' },
   'ts5.9': { typescript: '~5.9.0', tsPatch: '^3.3.0' },
   'ts6.0': { typescript: '~6.0.0', tsPatch: '^4.0.1', node22: true }, // ts-patch 4 requires Node >=22.15
-  // TypeScript 7 with TypeScript 6 beside it, as the README tells its users; esbuild emits.
-  ts7: { typescript: '^7.0.0', native: true, extra: { '@typescript/typescript6': '^6.0.0' } },
+  // TypeScript 7 alone: spanweave build (tsc 7, then the weave) and the esbuild adapter.
+  ts7: { typescript: '^7.0.0', native: true },
+  // The README's install, as a new user types it; the SDK is added after the build, to run it.
+  'first-install-node20': { firstInstall: true },
+  'first-install-node22': { firstInstall: true, node22: true },
 };
+const SDK = ['@opentelemetry/sdk-trace-base@^2.12.1', '@opentelemetry/context-async-hooks@^2.12.0'];
 
 const EXPECTED = {
   result: 'paid 7',
@@ -68,6 +76,7 @@ process.exitCode = failed > 0 ? 1 : 0;
 function runLeg(leg, report) {
   const spec = LEGS[leg];
   const dir = join(work, leg);
+  if (spec.firstInstall) return runFirstInstall(dir, spec.node22 ? (node22 ??= installNode22()) : process.execPath, report);
   install(dir, { spanweave: `file:../${tarball}`, typescript: spec.typescript, ...(spec.tsPatch && { 'ts-patch': spec.tsPatch }), ...COMMON, ...spec.extra });
   const node = spec.node22 ? (node22 ??= installNode22()) : process.execPath;
   const versions = [`typescript ${version(dir, 'typescript')}`, spec.tsPatch && `ts-patch ${version(dir, 'ts-patch')}`, `node ${run(node, ['--version'], dir).trim()}`];
@@ -134,6 +143,43 @@ function checkEsbuildAdapter(dir, node, report) {
   check(report, location(thrownAt).line === throwLine, `out-esbuild: thrownAt ${thrownAt}, expected src/shop.ts:${throwLine}`);
 }
 
+/**
+ * A new user's first project, in a new folder: the README's two installs (the tarball standing for
+ * `spanweave`, everything else from the registry as served today), its tsconfig entry and its
+ * "build": "spanweave build"; npm and the bin's `#!/usr/bin/env node` run on the leg's Node.
+ */
+function runFirstInstall(dir, node, report) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const env = { ...process.env, PATH: `${dirname(node)}${process.platform === 'win32' ? ';' : ':'}${process.env.PATH}` };
+  const npm = (...args) => run('npm', [...args, '--no-audit', '--no-fund'], dir, env);
+  npm('init', '-y');
+  npm('install', `../${tarball}`, '@opentelemetry/api');
+  npm('install', '-D', 'typescript');
+  npm('pkg', 'set', 'scripts.build=spanweave build');
+  const tsconfig = JSON.parse(read(fixture, 'tsconfig.json'));
+  tsconfig.compilerOptions.outDir = 'dist';
+  writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  cpSync(join(fixture, 'src'), join(dir, 'src'), { recursive: true });
+  report.label = `${report.label} (typescript ${version(dir, 'typescript')}, @opentelemetry/api ${version(dir, '@opentelemetry/api')}, node ${run(node, ['--version'], dir).trim()})`;
+  const manifest = JSON.parse(read(dir, 'package.json'));
+  check(report, manifest.devDependencies?.typescript !== undefined && manifest.dependencies?.spanweave !== undefined, `package.json after the installs:\n${JSON.stringify(manifest, null, 2)}`);
+
+  const built = exec('npm', ['run', 'build'], dir, env);
+  check(report, built.status === 0, `npm run build exited ${built.status}:\n${built.output}`);
+  check(report, read(dir, 'dist/shop.js').includes('spanweave/runtime'), 'dist/shop.js does not import spanweave/runtime');
+  // Registering an SDK, as the README tells the user to; collect.cjs is that program. Its SDK 2.x
+  // (sdk-trace-base) declares @opentelemetry/api <1.10.0, older than the `latest` the README's install
+  // gets (1.10.0, for SDK 3.x), so npm must be told to accept that peer range.
+  npm('install', '--legacy-peer-deps', ...SDK);
+  cpSync(join(fixture, 'collect.cjs'), join(dir, 'collect.cjs'));
+  const { thrownAt, ...traced } = collect(node, dir, 'dist');
+  check(report, isDeepStrictEqual(traced, EXPECTED), `dist: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
+  const where = location(thrownAt);
+  check(report, where.file.endsWith('/src/shop.ts') && where.line === throwLine, `dist: thrownAt ${thrownAt}, expected src/shop.ts:${throwLine}`);
+  report.summary = `npm init -y; npm install spanweave @opentelemetry/api; npm install -D typescript; npm run build (spanweave build): ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}`;
+}
+
 /** TypeScript 7 (native): its package gives JavaScript only `version`, so the transformer must refuse it by name. */
 function checkNative(dir, node, report) {
   const load = "try { require('spanweave/transformer').default(undefined, {}, { ts: require('typescript') }); console.log('accepted'); } catch (error) { console.log(error.message); }";
@@ -142,9 +188,15 @@ function checkNative(dir, node, report) {
   // tsc 7 does emit JavaScript, but reads no `plugins`: the fixture comes out untraced.
   const tsc = compile(node, dir, ['typescript', 'tsc'], 'out-tsc', report);
   check(report, tsc.js.includes('function fail(') && !tsc.js.includes('spanweave/runtime'), `tsc 7: expected shop.js untraced, got:\n${tsc.js}`);
-  // The esbuild adapter finds @typescript/typescript6 beside TypeScript 7 and traces as tspc does.
+  // spanweave build: tsc 7, then the emitted JavaScript woven, source maps chained to the .ts.
+  const built = exec(node, [bin(dir, 'spanweave', 'spanweave'), 'build', '-p', '.', '--outDir', 'out-build', '--pretty', 'false'], dir);
+  check(report, built.status === 0, `spanweave build exited ${built.status}:\n${built.output}`);
+  const { thrownAt, ...traced } = collect(node, dir, 'out-build');
+  check(report, isDeepStrictEqual(traced, EXPECTED), `out-build: expected ${JSON.stringify(EXPECTED)}\n got ${JSON.stringify(traced)}`);
+  check(report, location(thrownAt).line === throwLine && location(thrownAt).file.endsWith('/src/shop.ts'), `out-build: thrownAt ${thrownAt}, expected src/shop.ts:${throwLine}`);
+  // The esbuild adapter weaves without TypeScript, so TypeScript 7 alone is enough.
   checkEsbuildAdapter(dir, node, report);
-  report.summary = `transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins; spanweave/esbuild with TypeScript 6 beside it: ${EXPECTED.spans.length} spans, thrownAt shop.ts:${throwLine}`;
+  report.summary = `transformer refused ("TypeScript 7 (native) has no transformer API"); tsc 7 ignores plugins; spanweave build and spanweave/esbuild: ${EXPECTED.spans.length} spans, ${EXPECTED.traces} traces, thrownAt shop.ts:${throwLine}`;
 }
 
 function check(report, ok, problem) {
@@ -192,7 +244,7 @@ function install(dir, dependencies) {
   run('npm', ['install', '--no-audit', '--no-fund'], dir);
 }
 
-/** Node 22 for ts-patch 4, from the npm registry's `node` package, whose bin is the real binary. */
+/** Node 22 for ts-patch 4 (and the Node 22 first install), from the npm registry's `node` package, whose bin is the real binary. */
 function installNode22() {
   const dir = join(work, 'node22');
   install(dir, { node: '^22.15.0' });
@@ -211,14 +263,14 @@ function read(dir, path) {
   return existsSync(join(dir, path)) ? readFileSync(join(dir, path), 'utf8') : '';
 }
 
-function exec(command, args, cwd) {
-  const { status, stdout, stderr } = spawnSync(command, args, { cwd, encoding: 'utf8' });
+function exec(command, args, cwd, env = process.env) {
+  const { status, stdout, stderr } = spawnSync(command, args, { cwd, env, encoding: 'utf8' });
   return { status, stdout, output: (stdout + stderr).trim() };
 }
 
 /** Runs a command that must succeed; returns its stdout. */
-function run(command, args, cwd) {
-  const { status, stdout, output } = exec(command, args, cwd);
+function run(command, args, cwd, env) {
+  const { status, stdout, output } = exec(command, args, cwd, env);
   if (status !== 0) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${status}:\n${output.split('\n').slice(-20).join('\n')}`);
   return stdout;
 }
