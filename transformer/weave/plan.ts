@@ -90,7 +90,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   function carrierPositions(node: Node): number[] {
     const decorators = (declarationOf(node) as { decorators?: readonly Node[] }).decorators;
     const [first] = decorators ?? [];
-    return first ? [node.start, first.start, next(decorators![decorators!.length - 1]!.end)] : [node.start];
+    return first ? [...new Set([node.start, first.start, next(decorators![decorators!.length - 1]!.end)])] : [node.start];
   }
 
   function planTags(node: Node, tags: readonly FoundTag[]): void {
