@@ -1,6 +1,7 @@
 import type * as ts from 'typescript';
 import type { ClientCall } from './calls.js';
 import { messages } from './messages.js';
+import { ENTRY, RUNTIME_ENTRY_POINTS } from './runtime-import.js';
 import { bindingNames } from './utils/binding-names.js';
 
 export type TracedFunction =
@@ -11,9 +12,6 @@ export type TracedFunction =
   | ts.FunctionExpression
   | ts.ArrowFunction;
 
-/** The runtime entry point for each function kind, and the gRPC ones. */
-const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
-const RUNTIME_ENTRY_POINTS: readonly string[] = [...Object.values(ENTRY), 'serve', 'serveStream', 'client', 'create', 'call', 'fetch', 'request'];
 
 export interface WrapRequest {
   readonly runtime: ts.Identifier;
@@ -308,6 +306,6 @@ export function isRuntimeCall(tsInstance: typeof ts, node: ts.Node, runtimeNames
     tsInstance.isPropertyAccessExpression(callee) &&
     tsInstance.isIdentifier(callee.expression) &&
     runtimeNames.has(tsInstance.idText(callee.expression)) &&
-    RUNTIME_ENTRY_POINTS.includes(tsInstance.idText(callee.name))
+    RUNTIME_ENTRY_POINTS.has(tsInstance.idText(callee.name))
   );
 }

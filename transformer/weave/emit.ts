@@ -1,6 +1,7 @@
 import type { CallExpression, Node, NewExpression } from 'oxc-parser';
 import type MagicString from 'magic-string';
 import { messages } from '../messages.js';
+import { ENTRY } from '../runtime-import.js';
 import { parameterName, runtimeParameters, type FunctionLike } from './syntax.js';
 
 /**
@@ -42,8 +43,6 @@ export class Editor {
   }
 }
 
-/** The runtime entry point for each function kind. */
-const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
 
 export interface WrapRequest {
   /** The local name of the runtime module. */

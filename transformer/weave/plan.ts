@@ -1,13 +1,13 @@
 import type { CallExpression, Class, Comment, Expression, Node, NewExpression, ObjectExpression, Program } from 'oxc-parser';
 import { DiagnosticCode } from '../diagnostics.js';
 import { messages } from '../messages.js';
-import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
+import { RUNTIME_ENTRY_POINTS, RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
 import { opensLine, tagBody, TAG, type FoundTag, type TagComment, type TagName } from '../tags/comments.js';
 import { parseTracedTag, type ExpressionOption, type TracedTag } from '../tags/grammar.js';
 import { checkAttribute } from './attributes.js';
 import { clientStackOf, findHttpCalls, isOptionalCall, type HttpCall } from './calls.js';
 import { Editor, wrapCallConstruction, wrapClientConstruction, wrapFunction, wrapGrpcHandler, wrapHttpCall, wrapHttpHandler } from './emit.js';
-import { moduleBindings } from './modules.js';
+import { moduleBindings, type ModuleBindings } from './modules.js';
 import { inferSpanName } from './naming.js';
 import { definitionOf } from './service-definition.js';
 import { boundNames, forEachChild, isFunctionLike, nextTokenAfter, Parents, unwrap, type FunctionLike } from './syntax.js';
@@ -52,9 +52,9 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   const warn = (start: number, length: number, message: string): void => report(start, length, message, DiagnosticCode.noEffect, 'warning');
 
   const { comments, outsideJsDoc } = tagComments(text, input.comments);
-  const parents = new Parents(program);
+  const parents = new Parents();
   const bindings = moduleBindings(program);
-  const runtimeNames = importedRuntimeNames(program);
+  const runtimeNames = importedRuntimeNames(bindings);
   const plans = new Map<FunctionLike, { traced: Traced; tag: TracedTag }>();
   const optedOut = new Set<FunctionLike>();
   const httpCalls = new Map<CallExpression, HttpCall>();
@@ -71,7 +71,9 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   const consumed = new Set<number>();
 
   const visit = (node: Node): void => {
-    const attached = carrierPositions(node).flatMap((at) => commentsAt.get(at) ?? []).filter((comment) => !consumed.has(comment.pos));
+    // Children first known as such: a tag's planning looks at siblings (an overload's implementation).
+    const children = parents.adopt(node);
+    const attached = attachedComments(node);
     if (attached.length > 0 && mayCarryTag(node)) {
       for (const comment of attached) consumed.add(comment.pos);
       planTags(node, attached.flatMap((comment) => comment.tags));
@@ -80,17 +82,23 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
       const traced = tracedFunction(parents, node);
       if (traced?.fn.body && !plans.has(traced.fn) && !optedOut.has(traced.fn)) plans.set(traced.fn, { traced: traced as Traced, tag: implicitTag(traced.fn) });
     }
-    forEachChild(node, visit);
+    for (const child of children) visit(child);
   };
 
   /**
-   * Where a tag comment above `node` ends: its start, its first decorator (which may stand before
-   * `export`), and after its last decorator.
+   * The unread tag comments that end right above `node`: at its start, at its first decorator
+   * (which may stand before `export`), or after its last decorator. Every node is asked, so the
+   * common answer (none) allocates nothing.
    */
-  function carrierPositions(node: Node): number[] {
+  function attachedComments(node: Node): readonly TagComment[] {
     const decorators = (declarationOf(node) as { decorators?: readonly Node[] }).decorators;
-    const [first] = decorators ?? [];
-    return first ? [...new Set([node.start, first.start, next(decorators![decorators!.length - 1]!.end)])] : [node.start];
+    const first = decorators?.[0];
+    const positions = first ? new Set([node.start, first.start, next(decorators![decorators!.length - 1]!.end)]) : [node.start];
+    let attached: TagComment[] | undefined;
+    for (const at of positions) {
+      for (const comment of commentsAt.get(at) ?? []) if (!consumed.has(comment.pos)) (attached ??= []).push(comment);
+    }
+    return attached ?? NONE;
   }
 
   function planTags(node: Node, tags: readonly FoundTag[]): void {
@@ -295,6 +303,8 @@ function implicitTag(fn: FunctionLike): TracedTag {
   return { kind: 'internal', public: false, messages: false, attributes: [], pos: fn.start, implicit: true };
 }
 
+const NONE: readonly TagComment[] = [];
+
 interface ParsedTagComment extends TagComment {
   readonly end: number;
 }
@@ -413,15 +423,13 @@ function implementationOf(parents: Parents, text: string, signature: { fn: Funct
 }
 
 /** The names under which the file already imports a spanweave runtime module (woven before). */
-function importedRuntimeNames(program: Program): Set<string> {
+function importedRuntimeNames(bindings: ModuleBindings): Set<string> {
   const specifiers = new Set<string>(Object.values(RUNTIME_MODULES).map((m) => m.specifier));
   const names = new Set<string>();
-  const bindings = moduleBindings(program);
   for (const [name, module] of bindings.modules) if (specifiers.has(module)) names.add(name);
   return names;
 }
 
-const RUNTIME_ENTRY_POINTS = new Set(['run', 'runAsync', 'runGenerator', 'runAsyncGenerator', 'serve', 'serveStream', 'client', 'create', 'call', 'fetch', 'request']);
 
 /** A call of a runtime entry point, `spanweave_1.run(...)`. */
 function isRuntimeCall(node: Node, runtimeNames: ReadonlySet<string>): boolean {

@@ -1,4 +1,4 @@
-import type { ArrowFunctionExpression, Comment, Expression, Function as FunctionNode, Node, ParamPattern, Program } from 'oxc-parser';
+import type { ArrowFunctionExpression, Comment, Expression, Function as FunctionNode, Node, ParamPattern } from 'oxc-parser';
 
 /** A function node: declaration, expression (a method's value too), overload signature, or arrow. */
 export type FunctionLike = FunctionNode | ArrowFunctionExpression;
@@ -42,17 +42,21 @@ export function unwrap(expression: Expression): Expression {
 
 const WRAPPERS = new Set(['ParenthesizedExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion']);
 
-/** The parent of every node of a tree, and the nearest ancestor of a node that is not such a wrapper. */
+/**
+ * The parent of each node a walk has reached (recorded as it goes), and the nearest ancestor of a
+ * node that is not such a wrapper.
+ */
 export class Parents {
   private readonly parents = new Map<Node, Node>();
 
-  constructor(program: Program) {
-    const visit = (node: Node): void =>
-      forEachChild(node, (child) => {
-        this.parents.set(child, node);
-        visit(child);
-      });
-    visit(program);
+  /** The children of `node`, in source order, each recorded as its child. */
+  adopt(node: Node): Node[] {
+    const children: Node[] = [];
+    forEachChild(node, (child) => {
+      this.parents.set(child, node);
+      children.push(child);
+    });
+    return children;
   }
 
   of(node: Node): Node | undefined {
