@@ -5,6 +5,8 @@
  * comments with its output's tells which tags the JavaScript lost, and where a position in an
  * output comment is in the source.
  */
+import { opensLine, TAG } from '../tags/comments.js';
+
 export interface TagComment {
   readonly start: number;
   readonly end: number;
@@ -17,21 +19,14 @@ export interface TagComment {
 }
 
 const JSDOC = /\/\*\*(?!\/)[^]*?\*\//g;
-/** A tag at the start of a comment line: after `/**` or the line's `*`. */
-const TAG_LINE = /^([ \t]*(?:\/\*\*|\*)?[ \t]*)(@(?:un)?traced)(?=[\s*]|$)/;
 
 export function findTagComments(text: string): TagComment[] {
   const found: TagComment[] = [];
   if (!text.includes('traced')) return found;
   for (const match of text.matchAll(JSDOC)) {
     const start = match.index;
-    const tags: { start: number; length: number }[] = [];
-    let lineStart = start;
-    for (const line of match[0].split('\n')) {
-      const tag = TAG_LINE.exec(line);
-      if (tag) tags.push({ start: lineStart + tag[1]!.length, length: tag[2]!.length });
-      lineStart += line.length + 1;
-    }
+    // The tags as the core and the plugin read them (tags/comments.ts): at the start of a comment line.
+    const tags = [...match[0].matchAll(TAG)].map((tag) => ({ start: start + tag.index, length: tag[0].length })).filter((tag) => opensLine(text, start + 3, tag.start));
     const end = start + match[0].length;
     if (tags.length > 0) found.push({ start, end, text: match[0].replace(/\s+/g, ' '), target: declaredName(text, end), tags });
   }
