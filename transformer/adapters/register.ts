@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSourceTransformer, inlineSourceMap } from './source.js';
+import { isModulePackage } from '../utils/package-type.js';
 import { isUserSource } from './user-source.js';
 
 /**
@@ -72,14 +73,5 @@ function moduleFormat(fileName: string, resolved: string | null | undefined): 'm
   if (resolved) return resolved.startsWith('module') ? 'module' : 'commonjs';
   if (/\.m[jt]sx?$/.test(fileName)) return 'module';
   if (/\.c[jt]sx?$/.test(fileName)) return 'commonjs';
-  return packageType(dirname(fileName));
-}
-
-function packageType(dir: string): 'module' | 'commonjs' {
-  try {
-    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: string }).type === 'module' ? 'module' : 'commonjs';
-  } catch {
-    const parent = dirname(dir);
-    return parent === dir ? 'commonjs' : packageType(parent);
-  }
+  return isModulePackage(dirname(fileName)) ? 'module' : 'commonjs';
 }

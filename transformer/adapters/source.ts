@@ -3,6 +3,7 @@ import type * as ts from 'typescript';
 import { formatDiagnostics } from '../diagnostics.js';
 import spanweave, { assertSupported, type SpanweaveOptions } from '../index.js';
 import { globMatcher } from '../utils/glob.js';
+import { inlineMapUrl } from '../utils/inline-map.js';
 
 /** One source file after the transformer: JavaScript, its source map, spanweave's diagnostics. */
 export interface TracedSource {
@@ -76,7 +77,7 @@ export function createSourceTransformer(root = process.cwd()): SourceTransformer
 
 /** A source map as the comment that carries it inline, for tools that read input source maps. */
 export function inlineSourceMap(map: SourceMap): string {
-  return `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
+  return `//# sourceMappingURL=${inlineMapUrl(map)}\n`;
 }
 
 const SOURCE_MAP_ONLY: ts.CompilerOptions = {

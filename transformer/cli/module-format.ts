@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { isModulePackage } from '../utils/package-type.js';
 
 export type ModuleFormat = 'esm' | 'commonjs';
 
@@ -14,17 +14,6 @@ export function emittedFormat(outputFile: string, sourceFile: string | undefined
   if (outputFile.endsWith('.cjs')) return 'commonjs';
   if (module === undefined) return undefined;
   if (module === 'commonjs') return 'commonjs';
-  if (/^node/.test(module)) return packageType(dirname(sourceFile ?? outputFile)) === 'module' ? 'esm' : 'commonjs';
+  if (/^node/.test(module)) return isModulePackage(dirname(sourceFile ?? outputFile)) ? 'esm' : 'commonjs';
   return /^(es\d+|esnext|preserve)$/.test(module) ? 'esm' : undefined;
-}
-
-const packageTypes = new Map<string, string | undefined>();
-
-/** The `type` of the nearest package.json at or above `dir`. */
-function packageType(dir: string): string | undefined {
-  if (packageTypes.has(dir)) return packageTypes.get(dir);
-  const manifest = join(dir, 'package.json');
-  const type = existsSync(manifest) ? ((JSON.parse(readFileSync(manifest, 'utf8')) as { type?: string }).type ?? 'commonjs') : dirname(dir) === dir ? undefined : packageType(dirname(dir));
-  packageTypes.set(dir, type);
-  return type;
 }

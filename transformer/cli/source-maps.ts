@@ -44,7 +44,3 @@ export function chainMaps(jsFile: string, woven: SourceMap, emitted: SourceMap):
 export function withMapComment(code: string, url: string): string {
   return `${code.replace(MAP_COMMENT, '')}\n//# sourceMappingURL=${url}`;
 }
-
-export function inlineUrl(map: SourceMap): string {
-  return `data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
-}

@@ -3,7 +3,8 @@ import { weave, type WeaveDiagnostic } from '../weave/index.js';
 import { emittedFormat } from './module-format.js';
 import type { NativeProject } from './native-project.js';
 import { droppedTagDiagnostics, inSource, type EmittedSource } from './source-diagnostics.js';
-import { chainMaps, inlineUrl, readEmittedMap, withMapComment } from './source-maps.js';
+import { inlineMapUrl } from '../utils/inline-map.js';
+import { chainMaps, readEmittedMap, withMapComment } from './source-maps.js';
 import { findTagComments, pairTagComments } from './tag-comments.js';
 
 export interface WovenFile {
@@ -31,7 +32,7 @@ export function weaveEmittedFile(file: string, project: NativeProject, tracesAll
   } else {
     const map = chainMaps(file, result.map, emitted.map);
     if (emitted.file !== undefined) writeFileSync(emitted.file, JSON.stringify(map));
-    writeFileSync(file, withMapComment(result.code, emitted.file === undefined ? inlineUrl(map) : emitted.url));
+    writeFileSync(file, withMapComment(result.code, emitted.file === undefined ? inlineMapUrl(map) : emitted.url));
   }
   return { diagnostics, rewritten: true };
 }
