@@ -28,18 +28,18 @@ interface PluginEntry {
  * files it extends by path (a base from a package carries no spanweave entry).
  */
 export function traceAllGlobs(options: AdapterOptions, root: string): string[] {
-  const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : findConfigFile(root);
+  const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : nearestTsconfig(root);
   const patterns = options.traceAll ?? (path === undefined ? undefined : spanweaveEntry(path)?.traceAll);
   const dir = path === undefined ? root : dirname(path);
   return (patterns ?? []).map((pattern) => resolve(dir, pattern));
 }
 
 /** The nearest tsconfig.json at or above `dir`, as `tsc` finds it. */
-function findConfigFile(dir: string): string | undefined {
+export function nearestTsconfig(dir: string): string | undefined {
   const path = join(dir, 'tsconfig.json');
   if (existsSync(path)) return path;
   const parent = dirname(dir);
-  return parent === dir ? undefined : findConfigFile(parent);
+  return parent === dir ? undefined : nearestTsconfig(parent);
 }
 
 function spanweaveEntry(path: string): PluginEntry | undefined {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { nearestTsconfig } from '../adapters/tsconfig.js';
 import { CommandError } from './arguments.js';
 
 /** The compiler options the weaving depends on, as `tsc --showConfig` prints them. */
@@ -64,10 +65,9 @@ function findConfigFile(args: readonly string[], cwd: string): string {
     const project = resolve(cwd, args[flag + 1]!);
     return existsSync(project) && statSync(project).isDirectory() ? join(project, 'tsconfig.json') : project;
   }
-  for (let dir = cwd; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'tsconfig.json'))) return join(dir, 'tsconfig.json');
-    if (dirname(dir) === dir) throw new CommandError('no tsconfig.json found: `spanweave build` builds a project (-p <tsconfig.json or its folder>).');
-  }
+  const found = nearestTsconfig(cwd);
+  if (found === undefined) throw new CommandError('no tsconfig.json found: `spanweave build` builds a project (-p <tsconfig.json or its folder>).');
+  return found;
 }
 
 /** The source extensions that emit each JavaScript extension, TypeScript first. */
