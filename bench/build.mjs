@@ -50,7 +50,8 @@ function moduleSource(file, functions, tagEvery) {
   return lines.join('\n');
 }
 
-function generate(dir, { files, functionsPerFile, tagEvery }) {
+/** `tagEvery`: one function in so many is tagged, in one file in `tagFileEvery` (every file by default). */
+export function generate(dir, { files, functionsPerFile, tagEvery, tagFileEvery = 1 }) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'src'), { recursive: true });
   const compilerOptions = { target: 'ES2022', module: 'commonjs', strict: true, rootDir: 'src', outDir: 'out', skipLibCheck: true, types: [] };
@@ -58,17 +59,20 @@ function generate(dir, { files, functionsPerFile, tagEvery }) {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, plugins: [{ transform: 'spanweave/transformer' }] }, include: ['src'] }, null, 2));
   const shared = Array.from({ length: files }, (_, file) => `export function helper${file}(n: number): string { return String(n % ${file + 7}); }`);
   writeFileSync(join(dir, 'src/shared.ts'), `${shared.join('\n')}\n`);
-  for (let file = 0; file < files; file++) writeFileSync(join(dir, `src/m${file}.ts`), moduleSource(file, functionsPerFile, tagEvery));
+  for (let file = 0; file < files; file++) writeFileSync(join(dir, `src/m${file}.ts`), moduleSource(file, functionsPerFile, file % tagFileEvery === 0 ? tagEvery : 0));
 }
 
-/** One build: its wall time, and the CPU time the compiler process reported as it exited. */
-function build(args, cwd) {
+/**
+ * One build, `node <args>` in `cwd`: its wall time, the CPU time the process reported as it exited,
+ * and `tree`, that and its child processes' (bundle.mjs: esbuild's service, TypeScript 7's tsc).
+ */
+export function build(args, cwd) {
   const cpuFile = join(cwd, 'cpu.json');
   const start = process.hrtime.bigint();
   execFileSync(process.execPath, ['--require', join(here, 'build-cpu.cjs'), ...args], { cwd, stdio: 'inherit', env: { ...process.env, BENCH_CPU_FILE: cpuFile } });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const { user, system } = JSON.parse(readFileSync(cpuFile, 'utf8'));
-  return { wall, cpu: (user + system) / 1e6 };
+  const { user, system, children } = JSON.parse(readFileSync(cpuFile, 'utf8'));
+  return { wall, cpu: (user + system) / 1e6, tree: (user + system + children) / 1e6 };
 }
 
 export function runBuild({ smoke = false, reps = 5 } = {}) {

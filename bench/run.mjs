@@ -1,7 +1,7 @@
 // `npm run bench`: builds what the benchmarks run, runs them one after another, and prints one
 // Markdown report (the machine first) for docs/benchmarks.md.
 //   --smoke          tiny counts: checks that every benchmark runs, measures nothing
-//   --only a,b       some of: calls, grpc, stacks, build, memory, size
+//   --only a,b       some of: calls, grpc, stacks, build, bundle, memory, size
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,6 +9,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBuild } from './build.mjs';
+import { runBundle } from './bundle.mjs';
 import { runCalls } from './calls.mjs';
 import { runGrpc } from './grpc.mjs';
 import { runMemory } from './memory.mjs';
@@ -26,6 +27,7 @@ const BENCHMARKS = {
   grpc: ['gRPC throughput and latency, 127.0.0.1', () => runGrpc({ smoke })],
   stacks: ['Connect and nice-grpc: CPU per RPC beside their own tracing, 127.0.0.1', () => runStacks({ smoke })],
   build: ['Build time', () => runBuild({ smoke })],
+  bundle: ['Bundlers and TypeScript 7', () => runBundle({ smoke })],
   memory: ['Memory over 1,000,000 traced calls', () => runMemory({ smoke })],
   size: ['Runtime size', () => runSize()],
 };
@@ -39,7 +41,7 @@ compileStacks('ts-patch/bin/tspc.js', 'out-bench');
 compileStacks('typescript/bin/tsc', 'out-bench-plain');
 
 const versionOf = (name) => JSON.parse(readFileSync(join(here, '../node_modules', name, 'package.json'), 'utf8')).version;
-const versions = ['typescript', 'ts-patch', '@grpc/grpc-js', '@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/instrumentation-grpc', '@connectrpc/connect', 'nice-grpc', 'nice-grpc-opentelemetry'].map((name) => `${name} ${versionOf(name)}`);
+const versions = ['typescript', 'typescript7', 'ts-patch', 'esbuild', 'vite', 'rolldown', '@rspack/core', '@grpc/grpc-js', '@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/instrumentation-grpc', '@connectrpc/connect', 'nice-grpc', 'nice-grpc-opentelemetry'].map((name) => `${name} ${versionOf(name)}`);
 console.log(`# spanweave benchmarks${smoke ? ' (smoke run: the figures mean nothing)' : ''}
 
 ${new Date().toISOString().slice(0, 10)}; ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; ${type()} ${release()}; Node ${process.version}; ${versions.join(', ')}.
