@@ -70,11 +70,12 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   }
   const consumed = new Set<number>();
 
-  const visit = (node: Node): void => {
-    // Children first known as such: a tag's planning looks at siblings (an overload's implementation).
-    const children = parents.adopt(node);
+  const visit = (node: Node, parent: Node | undefined): void => {
+    if (parent) parents.set(node, parent);
     const attached = attachedComments(node);
     if (attached.length > 0 && mayCarryTag(node)) {
+      // Its children known as such first: a tag's planning looks at them (an exported declaration) and at siblings (an overload's implementation).
+      parents.adopt(node);
       for (const comment of attached) consumed.add(comment.pos);
       planTags(node, attached.flatMap((comment) => comment.tags));
     }
@@ -82,7 +83,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
       const traced = tracedFunction(parents, node);
       if (traced?.fn.body && !plans.has(traced.fn) && !optedOut.has(traced.fn)) plans.set(traced.fn, { traced: traced as Traced, tag: implicitTag(traced.fn) });
     }
-    for (const child of children) visit(child);
+    forEachChild(node, visit);
   };
 
   /**
@@ -92,13 +93,13 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
    */
   function attachedComments(node: Node): readonly TagComment[] {
     const decorators = (declarationOf(node) as { decorators?: readonly Node[] }).decorators;
-    const first = decorators?.[0];
-    const positions = first ? new Set([node.start, first.start, next(decorators![decorators!.length - 1]!.end)]) : [node.start];
-    let attached: TagComment[] | undefined;
-    for (const at of positions) {
-      for (const comment of commentsAt.get(at) ?? []) if (!consumed.has(comment.pos)) (attached ??= []).push(comment);
-    }
-    return attached ?? NONE;
+    if (!decorators?.length) return unread(commentsAt.get(node.start)) ?? NONE;
+    const positions = new Set([node.start, decorators[0]!.start, next(decorators[decorators.length - 1]!.end)]);
+    return [...positions].flatMap((at) => unread(commentsAt.get(at)) ?? []);
+  }
+
+  function unread(found: readonly TagComment[] | undefined): readonly TagComment[] | undefined {
+    return found?.filter((comment) => !consumed.has(comment.pos));
   }
 
   function planTags(node: Node, tags: readonly FoundTag[]): void {
@@ -200,7 +201,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     warn(found.pos, 9, messages.untracedNoEffect);
   }
 
-  visit(program);
+  visit(program, undefined);
   for (const tag of outsideJsDoc) warn(tag.pos, tag.name.length + 1, messages.outsideJsDoc(tag.name));
   for (const comment of comments.values()) {
     if (consumed.has(comment.pos)) continue;

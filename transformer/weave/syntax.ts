@@ -1,4 +1,4 @@
-import type { ArrowFunctionExpression, Comment, Expression, Function as FunctionNode, Node, ParamPattern } from 'oxc-parser';
+import { visitorKeys, type ArrowFunctionExpression, type Comment, type Expression, type Function as FunctionNode, type Node, type ParamPattern } from 'oxc-parser';
 
 /** A function node: declaration, expression (a method's value too), overload signature, or arrow. */
 export type FunctionLike = FunctionNode | ArrowFunctionExpression;
@@ -6,19 +6,21 @@ export type FunctionLike = FunctionNode | ArrowFunctionExpression;
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'TSDeclareFunction', 'TSEmptyBodyFunctionExpression']);
 export const isFunctionLike = (node: Node): node is FunctionLike => FUNCTION_TYPES.has(node.type);
 
-/** Keys that hold types or positions, never code a traced function's planning looks into. */
-const SKIPPED_KEYS = new Set(['type', 'start', 'end', 'parent', 'typeAnnotation', 'typeArguments', 'typeParameters', 'returnType', 'superTypeArguments', 'implements']);
+/** Keys that hold types, never code a traced function's planning looks into. */
+const SKIPPED_KEYS = new Set(['typeAnnotation', 'typeArguments', 'typeParameters', 'returnType', 'superTypeArguments', 'implements']);
+
+/** Each node type's child keys, in source order, types left out: oxc-parser's visitor keys. */
+const childKeys = new Map<string, readonly string[]>(Object.entries(visitorKeys).map(([type, keys]) => [type, keys.filter((key) => !SKIPPED_KEYS.has(key))]));
 
 /** Calls `visit` with each child node of `node`, in source order. */
-export function forEachChild(node: Node, visit: (child: Node) => void): void {
+export function forEachChild(node: Node, visit: (child: Node, parent: Node) => void): void {
   const record = node as unknown as Record<string, unknown>;
-  for (const key in record) {
-    if (SKIPPED_KEYS.has(key)) continue;
+  for (const key of childKeys.get(node.type) ?? []) {
     const value = record[key];
     if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) visit(item);
+      for (const item of value) if (isNode(item)) visit(item, node);
     } else if (isNode(value)) {
-      visit(value);
+      visit(value, node);
     }
   }
 }
@@ -48,15 +50,15 @@ const WRAPPERS = new Set(['ParenthesizedExpression', 'TSAsExpression', 'TSSatisf
  */
 export class Parents {
   private readonly parents = new Map<Node, Node>();
+  private readonly record = (child: Node, parent: Node): void => void this.parents.set(child, parent);
 
-  /** The children of `node`, in source order, each recorded as its child. */
-  adopt(node: Node): Node[] {
-    const children: Node[] = [];
-    forEachChild(node, (child) => {
-      this.parents.set(child, node);
-      children.push(child);
-    });
-    return children;
+  set(child: Node, parent: Node): void {
+    this.parents.set(child, parent);
+  }
+
+  /** Records `node` as the parent of each of its children. */
+  adopt(node: Node): void {
+    forEachChild(node, this.record);
   }
 
   of(node: Node): Node | undefined {

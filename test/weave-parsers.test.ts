@@ -1,0 +1,42 @@
+// The weave core reads oxc-parser's tree as JSON on Node 20 and by raw transfer on Node 22 and
+// later (weave/index.ts). Both must weave every file alike: every fixture project's sources and a
+// sample of the property test's random programs go through the core on this Node and on Node 22,
+// and the code, source map and diagnostics must be the same.
+import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { functionPrograms, programSource } from './helpers/function-programs.js';
+import { node22 } from './helpers/node22.js';
+import { fixturesDir, repoRoot } from './helpers/paths.js';
+
+const core = join(repoRoot, 'dist/transformer/weave/index.js');
+const SOURCE = /\.[cm]?[jt]sx?$/;
+
+function sources(dir: string): [string, string][] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry): [string, string][] => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name.startsWith('out') ? [] : sources(path);
+    return SOURCE.test(entry.name) && !entry.name.endsWith('.d.ts') ? [[path, readFileSync(path, 'utf8')]] : [];
+  });
+}
+
+function weaveWith(node: string, files: [string, string][]): { rawTransfer: boolean; results: unknown[] } {
+  const output = execFileSync(node, [join(repoRoot, 'test/helpers/weave-files.mjs'), core], { input: JSON.stringify(files), maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(output.toString('utf8'));
+}
+
+it('weaves every file alike from the JSON tree (Node 20) and from the raw transfer (Node 22 and later)', () => {
+  const programs = fc.sample(functionPrograms, { numRuns: 300, seed: 21 }).map((program, index): [string, string] => [`program${index}.ts`, programSource(program)]);
+  const files = [...sources(fixturesDir), ...programs];
+  const here = weaveWith(process.execPath, files);
+  const there = weaveWith(node22(), files);
+  if (here.rawTransfer) {
+    console.log(`skipped: this Node (${process.version}) reads the tree by raw transfer too; the JSON path is compared on Node 20`);
+    return;
+  }
+  expect(there.rawTransfer).toBe(true);
+  expect(here.results.filter((result) => result !== null).length).toBeGreaterThan(300);
+  expect(there.results).toEqual(here.results);
+}, 180_000);
