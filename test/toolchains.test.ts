@@ -199,6 +199,23 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(result.output[0].code).toContain('spanweave/runtime');
   });
 
+  it('Rolldown and Vite are told which files mention no tag (the hook filter on the code), unless a tsconfig lists files in traceAll', async () => {
+    const { spanweave } = (await import('spanweave/rolldown')) as typeof import('../transformer/adapters/rolldown.js');
+    const codeFilter = (plugin: RolldownPlugin) => (plugin.transform as { filter?: { code?: { include?: RegExp } } }).filter?.code?.include;
+    const filter = codeFilter(spanweave());
+    expect(filter?.test('/** @traced */ function f() {}')).toBe(true);
+    expect(filter?.test('function f() {}')).toBe(false);
+    expect(codeFilter(spanweave({ traceAll: ['src/lib'] }))).toBeUndefined();
+  });
+
+  it('Vite: a root whose tsconfig lists traceAll, the plugin created where none does: the build fails and says what to do', async () => {
+    const { build: viteBuild } = await import('vite');
+    const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
+    const dir = project('trace-all-root-vite', { 'tsconfig.json': '{ "compilerOptions": { "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["lib"] }] } }\n', 'lib/main.ts': 'export const one = 1;\n' });
+    const building = viteBuild({ root: dir, configFile: false, logLevel: 'silent', plugins: [spanweave()], build: { ssr: 'lib/main.ts', write: false } });
+    await expect(building).rejects.toThrow(/lists files in traceAll, but the plugin was created in .*spanweave\(\{ traceAll: \[\.\.\.\] \}\)/);
+  });
+
   // Each tool finds the tsconfig.json from its own root (here the folder the build runs in); comments,
   // trailing commas and `extends` by path as tsc reads them; `traceAll` relative to the tsconfig.
   const traceAllProject = {

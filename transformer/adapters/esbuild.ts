@@ -1,11 +1,42 @@
-import { unplugin } from './unplugin.js';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Loader, Plugin } from 'esbuild';
+import { inlineMapUrl } from '../utils/inline-map.js';
+import type { AdapterOptions } from './tsconfig.js';
+import { NODE_MODULES, SOURCE_FILE } from './user-source.js';
+import { Weaver } from './weaver.js';
 
-export type { AdapterOptions } from './unplugin.js';
+export type { AdapterOptions } from './tsconfig.js';
+
+/** esbuild's own loaders for the files the plugin looks at: the woven code is the file's language still. */
+const LOADERS: Readonly<Record<string, Loader>> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' };
 
 /**
  * esbuild: `plugins: [spanweave()]` in the build options. Tagged files are loaded woven, in their
  * own language (with the loader the build configures for them) and their source map inline, which
- * esbuild chains into its own.
+ * esbuild chains into its own. Not through unplugin, whose esbuild adapter hands every file it
+ * reads back to esbuild: a file this plugin does not weave is left to esbuild to load.
  */
-export const spanweave = unplugin.esbuild;
+export function spanweave(options: AdapterOptions = {}): Plugin {
+  return {
+    name: 'spanweave',
+    setup(build) {
+      const weaver = new Weaver(options, build.initialOptions.absWorkingDir);
+      const loaders = build.initialOptions.loader ?? {};
+      build.onLoad({ filter: SOURCE_FILE }, async ({ path }) => {
+        if (NODE_MODULES.test(path)) return undefined;
+        const code = await readFile(path, 'utf8');
+        const woven = weaver.weave(code, path);
+        if (woven === undefined || (woven.code === undefined && woven.warning === undefined && woven.error === undefined)) return undefined;
+        const extension = extname(path);
+        return {
+          contents: woven.code === undefined ? code : `${woven.code}\n//# sourceMappingURL=${inlineMapUrl(woven.map!)}`,
+          loader: loaders[extension] ?? LOADERS[extension],
+          errors: woven.error === undefined ? [] : [{ text: woven.error }],
+          warnings: woven.warning === undefined ? [] : [{ text: woven.warning }],
+        };
+      });
+    },
+  };
+}
 export default spanweave;
