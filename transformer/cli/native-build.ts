@@ -34,7 +34,7 @@ export async function buildWithNativeTsc(tsc: string, args: readonly string[], l
     const javascript = files.filter((file) => JAVASCRIPT.test(file));
     const woven: string[] = [];
     for (const file of javascript) {
-      const result = weaveEmittedFile(file, project, tracesAll);
+      const result = weaveEmittedFile(file, project, tracesAll, watching);
       state.record(file, result.diagnostics);
       if (result.rewritten) woven.push(relative(process.cwd(), file));
     }

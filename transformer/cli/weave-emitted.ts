@@ -18,7 +18,7 @@ export interface WovenFile {
  * Weaves one JavaScript file tsc emitted, in place, with its source map chained to the TypeScript
  * and the map comment kept where tsc put it; reports the tags tsc's emit dropped.
  */
-export function weaveEmittedFile(file: string, project: NativeProject, tracesAll: (sourceFile: string) => boolean): WovenFile {
+export function weaveEmittedFile(file: string, project: NativeProject, tracesAll: (sourceFile: string) => boolean, watching: boolean): WovenFile {
   const code = readFileSync(file, 'utf8');
   const sourceFile = project.sourceOf(file);
   const source = sourceFile === undefined ? undefined : emittedSource(sourceFile, code);
@@ -26,7 +26,7 @@ export function weaveEmittedFile(file: string, project: NativeProject, tracesAll
   const emitted = readEmittedMap(file, code);
   const diagnostics = [...(source ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))];
   // In watch mode tsc may have written the file again meanwhile: its next list names it.
-  if (!result?.changed || readFileSync(file, 'utf8') !== code) return { diagnostics, rewritten: false };
+  if (!result?.changed || (watching && readFileSync(file, 'utf8') !== code)) return { diagnostics, rewritten: false };
   if (emitted === undefined) {
     writeFileSync(file, result.code);
   } else {
