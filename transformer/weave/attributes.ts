@@ -13,16 +13,37 @@ export type AttributeResult = { readonly text: string } | { readonly problem: st
  */
 export function checkAttribute(lang: 'ts' | 'tsx' | 'js' | 'jsx', parents: Parents, fn: FunctionLike, option: ExpressionOption, globals: () => ReadonlySet<string>, text: string): AttributeResult {
   const label = option.key.endsWith('=') ? option.key : `attr.${option.key}`;
+  const path = PROPERTY_PATH.exec(option.expression);
+  if (path && !RESERVED_WORDS.has(path[1]!)) {
+    // `id`, `request.user.id`: the common case reads one name, and needs no parse.
+    const problem = nameProblem(parents, fn, path[1]!, globals, label, text);
+    return problem === undefined ? { text: option.expression } : { problem };
+  }
   const parsed = parseExpression(lang, option.expression);
   if (parsed === undefined) return { problem: messages.notOneExpression(label, option.expression) };
   for (const { name, problem } of readNames(parsed.expression, parsed.text)) {
     if (problem) return { problem: `${label}: ${problem}` };
-    const origin = resolveName(parents, fn, name, globals);
-    if (origin === 'import') return { problem: messages.importedName(label, name) };
-    if (origin === undefined) return { problem: messages.notInScope(label, name, fn.params.map((p) => bindingText(p, text)).join(', ')) };
+    const outOfScope = nameProblem(parents, fn, name, globals, label, text);
+    if (outOfScope !== undefined) return { problem: outOfScope };
   }
   const source = parsed.text.slice(parsed.expression.start, parsed.expression.end);
   return { text: parsed.expression.type === 'SequenceExpression' ? `(${source})` : source };
+}
+
+/** A name followed by property names: `a`, `a.b.c`. */
+const PROPERTY_PATH = /^([A-Za-z_$][\w$]*)(?:\.[A-Za-z_$][\w$]*)*$/;
+
+/** Words that read as a name in PROPERTY_PATH but are not one (or not in strict code): left to the parser. */
+const RESERVED_WORDS = new Set(
+  'await break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield'.split(' '),
+);
+
+/** Why `fn`'s expression may not read `name` where the runtime evaluates it, if it may not. */
+function nameProblem(parents: Parents, fn: FunctionLike, name: string, globals: () => ReadonlySet<string>, label: string, text: string): string | undefined {
+  const origin = resolveName(parents, fn, name, globals);
+  if (origin === 'import') return messages.importedName(label, name);
+  if (origin === undefined) return messages.notInScope(label, name, fn.params.map((p) => bindingText(p, text)).join(', '));
+  return undefined;
 }
 
 /** A parameter's binding as written, without its type or default: `a`, `{ x, y }`. */

@@ -70,12 +70,24 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   }
   const consumed = new Set<number>();
 
+  // The nodes from the program down to the one visited. Parents are recorded only around what a
+  // tag plans for (the path above it and the tree below it), and everywhere for traceAll.
+  const path: Node[] = [];
+  let adoptedSubtree: Node | undefined;
+  const recordAround = (node: Node): void => {
+    for (let i = path.length - 1; i > 0 && !parents.has(path[i]!); i--) parents.set(path[i]!, path[i - 1]!);
+    if (adoptedSubtree !== undefined) return;
+    parents.adoptSubtree(node);
+    adoptedSubtree = node;
+  };
+
   const visit = (node: Node, parent: Node | undefined): void => {
-    if (parent) parents.set(node, parent);
+    editor.mark(node.start);
+    if (input.traceAll && parent) parents.set(node, parent);
+    path.push(node);
     const attached = attachedComments(node);
     if (attached.length > 0 && mayCarryTag(node)) {
-      // Its children known as such first: a tag's planning looks at them (an exported declaration) and at siblings (an overload's implementation).
-      parents.adopt(node);
+      recordAround(node);
       for (const comment of attached) consumed.add(comment.pos);
       planTags(node, attached.flatMap((comment) => comment.tags));
     }
@@ -84,6 +96,8 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
       if (traced?.fn.body && !plans.has(traced.fn) && !optedOut.has(traced.fn)) plans.set(traced.fn, { traced: traced as Traced, tag: implicitTag(traced.fn) });
     }
     forEachChild(node, visit);
+    path.pop();
+    if (adoptedSubtree === node) adoptedSubtree = undefined;
   };
 
   /**
@@ -418,7 +432,12 @@ function implementationOf(parents: Parents, text: string, signature: { fn: Funct
     if (sibling.start <= statement.start || name === undefined || nameOf(sibling) !== name) continue;
     const declared = sibling.type === 'ExportNamedDeclaration' && sibling.declaration ? sibling.declaration : sibling;
     const found = declared.type === 'MethodDefinition' ? { fn: declared.value, member: declared } : isFunctionLike(declared) ? { fn: declared, member: undefined } : undefined;
-    if (found?.fn.body) return found;
+    if (found?.fn.body) {
+      // Known to the plan from here on: the walk records parents only around the tagged signature.
+      parents.set(sibling, parents.of(statement)!);
+      parents.adoptSubtree(sibling);
+      return found;
+    }
   }
   return undefined;
 }

@@ -45,20 +45,27 @@ export function unwrap(expression: Expression): Expression {
 const WRAPPERS = new Set(['ParenthesizedExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSNonNullExpression', 'TSTypeAssertion']);
 
 /**
- * The parent of each node a walk has reached (recorded as it goes), and the nearest ancestor of a
- * node that is not such a wrapper.
+ * The parent of each node recorded, and the nearest ancestor of a node that is not such a wrapper.
+ * A walk records only around the nodes it plans for (weave/plan.ts): most nodes are never asked about.
  */
 export class Parents {
   private readonly parents = new Map<Node, Node>();
-  private readonly record = (child: Node, parent: Node): void => void this.parents.set(child, parent);
+  private readonly adoptTree = (child: Node, parent: Node): void => {
+    this.parents.set(child, parent);
+    forEachChild(child, this.adoptTree);
+  };
 
   set(child: Node, parent: Node): void {
     this.parents.set(child, parent);
   }
 
-  /** Records `node` as the parent of each of its children. */
-  adopt(node: Node): void {
-    forEachChild(node, this.record);
+  has(node: Node): boolean {
+    return this.parents.has(node);
+  }
+
+  /** Records every node below `node` as the child it is. */
+  adoptSubtree(node: Node): void {
+    forEachChild(node, this.adoptTree);
   }
 
   of(node: Node): Node | undefined {
