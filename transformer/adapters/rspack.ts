@@ -1,6 +1,6 @@
 import { unplugin } from './unplugin.js';
 
-export type { AdapterOptions } from './unplugin.js';
+export type { AdapterOptions } from './tsconfig.js';
 
 /** Rspack: `plugins: [spanweave()]`. Adds a pre loader, so the tagged files are woven before `builtin:swc-loader` compiles them. */
 export const spanweave = unplugin.rspack;

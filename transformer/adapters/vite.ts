@@ -1,11 +1,17 @@
-import { unplugin } from './unplugin.js';
+import type { Plugin } from 'vite';
+import { rollupFamilyPlugin } from './rollup-family.js';
+import type { AdapterOptions } from './tsconfig.js';
+import { Weaver } from './weaver.js';
 
-export type { AdapterOptions } from './unplugin.js';
+export type { AdapterOptions } from './tsconfig.js';
 
 /**
  * Vite and Vitest: `plugins: [spanweave()]` in vite.config / vitest.config. Runs before Vite's own
  * TypeScript step (which drops comments, and with them the tags) and hands it the woven TypeScript
  * with a source map that Vite chains.
  */
-export const spanweave = unplugin.vite;
+export function spanweave(options: AdapterOptions = {}): Plugin {
+  const weaver = new Weaver(options);
+  return { ...rollupFamilyPlugin(weaver), enforce: 'pre', configResolved: (config) => weaver.setRoot(config.root) };
+}
 export default spanweave;

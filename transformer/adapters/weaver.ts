@@ -16,17 +16,30 @@ export interface Woven {
  * tsconfig once, relative to the tool's root, and the core's diagnostics as `tsc` prints them.
  */
 export class Weaver {
+  /**
+   * Whether no file is traced whole as seen from where the plugin was created, so that a file
+   * without a tag may be passed over by its text (a hook filter) before the tool's root is known.
+   */
+  readonly tagsOnly: boolean;
   private listedInTraceAll: ((fileName: string) => boolean) | undefined;
 
   /** `root`: the folder the tsconfig is looked for from, the tool's own root where it has one. */
   constructor(
     private readonly options: AdapterOptions,
-    public root = process.cwd(),
-  ) {}
+    private root = process.cwd(),
+  ) {
+    this.tagsOnly = traceAllGlobs(options, root).length === 0;
+  }
 
-  /** Whether some file of the project is traced whole, so that a file need not mention a tag to be woven. */
-  get tracesFilesWhole(): boolean {
-    return traceAllGlobs(this.options, this.root).length > 0;
+  /** The tool's root, once its configuration says it (Vite's `root`, webpack's `context`). */
+  setRoot(root: string): void {
+    this.root = root;
+    if (this.tagsOnly && traceAllGlobs(this.options, root).length > 0) {
+      throw new Error(
+        `spanweave: the tsconfig found from the build's root ${root} lists files in traceAll, but the plugin was created in ${process.cwd()}, whose tsconfig lists none, and passes over files without tags. ` +
+          `Run the build from ${root}, or name the files: spanweave({ traceAll: [...] }).`,
+      );
+    }
   }
 
   weave(code: string, fileName: string): Woven | undefined {

@@ -1,6 +1,6 @@
 import { unplugin } from './unplugin.js';
 
-export type { AdapterOptions } from './unplugin.js';
+export type { AdapterOptions } from './tsconfig.js';
 
 /**
  * webpack: `plugins: [spanweave()]`. Adds a pre loader, so the tagged files are woven before
