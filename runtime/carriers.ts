@@ -22,7 +22,7 @@ export const carrierSetter: TextMapSetter<unknown> = {
   },
 };
 
-/** SQS `MessageAttributes` (`system=aws_sqs`): each value is written as `{ DataType: 'String', StringValue }`. */
+/** SQS `MessageAttributes` (`system=aws.sqs`): each value is written as `{ DataType: 'String', StringValue }`. */
 export const sqsAttributesSetter: TextMapSetter<unknown> = {
   set(carrier, key, value) {
     if (typeof carrier === 'object' && carrier !== null && !Array.isArray(carrier)) attempt(() => ((carrier as Record<string, unknown>)[key] = sqsAttribute(value)), undefined);

@@ -1,7 +1,8 @@
 import type { Attributes, Context, Link, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind } from './api.js';
-import { bounded, evaluateAttributes, pick, type AttributeSource } from './attributes.js';
+import { evaluateAttributes, pick, type AttributeSource } from './attributes.js';
 import { carrierGetter, carrierSetter, isFlatList, sqsAttributesSetter } from './carriers.js';
+import { destinationName, hopAttributes, METRIC_ATTRIBUTES, nameRoutingKey, systemName } from './messaging.js';
 import { startDuration } from './metrics.js';
 import type { ActiveSpan } from './span.js';
 
@@ -29,20 +30,21 @@ export interface Hop {
 export function startHopSpan(tracer: Tracer, functionName: string, attributes: AttributeSource | undefined, hop: Hop): ActiveSpan {
   const active = context.active();
   const carrier = evaluate(hop.carrier, hop.kind === 'producer' ? 'into=' : 'from=');
-  const operation = hop.kind === 'producer' ? 'send' : 'process';
-  const spanAttributes: Attributes = { 'messaging.operation.type': operation };
-  if (hop.system !== undefined) spanAttributes['messaging.system'] = hop.system;
-  const destination = hop.destination && evaluate(hop.destination, 'destination=');
-  if ((typeof destination === 'string' && destination !== '') || typeof destination === 'number') spanAttributes['messaging.destination.name'] = bounded(String(destination));
-  if (attributes) Object.assign(spanAttributes, evaluateAttributes(attributes));
+  const system = hop.system === undefined ? undefined : systemName(hop.system);
+  const spanAttributes = hopAttributes(hop.kind, system);
+  const given = attributes && evaluateAttributes(attributes);
+  const destination = hop.destination && destinationName(system, evaluate(hop.destination, 'destination='), given);
+  if (destination !== undefined) spanAttributes['messaging.destination.name'] = destination;
+  if (given) Object.assign(spanAttributes, given);
+  if (system === 'rabbitmq') nameRoutingKey(spanAttributes);
   // The conventions' name, `{operation} {destination}`, where the tag names a destination and no span name.
-  const name = hop.destination !== undefined && !hop.named && spanAttributes['messaging.destination.name'] !== undefined ? `${operation} ${String(spanAttributes['messaging.destination.name'])}` : functionName;
+  const name = hop.destination !== undefined && !hop.named && spanAttributes['messaging.destination.name'] !== undefined ? `${String(spanAttributes['messaging.operation.name'])} ${String(spanAttributes['messaging.destination.name'])}` : functionName;
   if (hop.kind === 'producer') {
     const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes: spanAttributes }, active);
     const spanContext = trace.setSpan(active, span);
-    const duration = startDuration('messaging.client.operation.duration', () => pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES));
+    const duration = startDuration('messaging.client.operation.duration', () => pick(spanAttributes, METRIC_ATTRIBUTES));
     try {
-      propagation.inject(spanContext, carrier, hop.system === 'aws_sqs' ? sqsAttributesSetter : carrierSetter);
+      propagation.inject(spanContext, carrier, system === 'aws.sqs' ? sqsAttributesSetter : carrierSetter);
     } catch (error) {
       diag.debug('spanweave: injecting into a producer carrier failed', error);
     }
@@ -59,11 +61,8 @@ export function startHopSpan(tracer: Tracer, functionName: string, attributes: A
   const continued = !batch && hop.public !== true;
   const parent = continued ? incoming[0]! : active;
   const span = tracer.startSpan(name, { kind: SpanKind.CONSUMER, attributes: spanAttributes, root: hop.public === true, links: continued ? undefined : links }, parent);
-  return { span, context: trace.setSpan(parent, span), duration: startDuration('messaging.process.duration', () => pick(spanAttributes, MESSAGING_METRIC_ATTRIBUTES)) };
+  return { span, context: trace.setSpan(parent, span), duration: startDuration('messaging.process.duration', () => pick(spanAttributes, METRIC_ATTRIBUTES)) };
 }
-
-/** What the messaging duration metrics keep of a hop's attributes: the system, destination and operation, never a message's own values. */
-const MESSAGING_METRIC_ATTRIBUTES = ['messaging.system', 'messaging.destination.name', 'messaging.operation.type', 'messaging.operation.name', 'messaging.consumer.group.name'];
 
 /** A tag's expression; one that throws reads as undefined (no context carried, no destination). */
 function evaluate(expression: () => unknown, option: string): unknown {

@@ -156,19 +156,21 @@ describe('HTTP', () => {
 });
 
 describe('messaging', () => {
-  const attributes = () => ({ 'messaging.system': 'rabbitmq', 'messaging.destination.name': 'orders', 'message.id': 'm-1' });
+  const attributes = () => ({ 'message.id': 'm-1', 'rabbitmq.destination.routing_key': 'created' });
+  const hop = (kind: 'producer' | 'consumer', headers: Record<string, string>) => ({ kind, carrier: () => headers, system: 'rabbitmq', destination: () => 'orders' });
 
   it('a producer records messaging.client.operation.duration, a consumer messaging.process.duration, with error.type when it throws', async () => {
     sdk = installSdk();
     const headers: Record<string, string> = {};
-    runtime.run('send orders', () => undefined, attributes, { kind: 'producer', carrier: () => headers });
-    await runtime.runAsync('process orders', async () => undefined, attributes, { kind: 'consumer', carrier: () => headers });
-    expect(() => runtime.run('process orders', () => { throw new RangeError('bad order'); }, attributes, { kind: 'consumer', carrier: () => headers })).toThrow(RangeError);
+    runtime.run('publish', () => undefined, attributes, hop('producer', headers));
+    await runtime.runAsync('handle', async () => undefined, attributes, hop('consumer', headers));
+    expect(() => runtime.run('handle', () => { throw new RangeError('bad order'); }, attributes, hop('consumer', headers))).toThrow(RangeError);
     const points = await metrics.collect();
-    expect(summary(points, 'messaging.client.operation.duration')).toEqual(['{"messaging.destination.name":"orders","messaging.operation.type":"send","messaging.system":"rabbitmq"} 1']);
+    const identity = '"messaging.destination.name":"orders:created"';
+    expect(summary(points, 'messaging.client.operation.duration')).toEqual([`{${identity},"messaging.operation.name":"publish","messaging.operation.type":"send","messaging.system.name":"rabbitmq"} 1`]);
     expect(summary(points, 'messaging.process.duration')).toEqual([
-      '{"error.type":"RangeError","messaging.destination.name":"orders","messaging.operation.type":"process","messaging.system":"rabbitmq"} 1',
-      '{"messaging.destination.name":"orders","messaging.operation.type":"process","messaging.system":"rabbitmq"} 1',
+      `{"error.type":"RangeError",${identity},"messaging.operation.name":"consume","messaging.operation.type":"process","messaging.system.name":"rabbitmq"} 1`,
+      `{${identity},"messaging.operation.name":"consume","messaging.operation.type":"process","messaging.system.name":"rabbitmq"} 1`,
     ]);
   });
 

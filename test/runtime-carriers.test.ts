@@ -92,14 +92,59 @@ const hostile: Array<[string, unknown]> = [
 ];
 
 describe('a hop tagged with system= and destination=', () => {
-  it('names the span after the destination, records both, and writes an SQS carrier in its form', () => {
+  it.each(['aws.sqs', 'aws_sqs'])('names the span after the destination, records both, and writes an SQS carrier in its form (system=%s)', (system) => {
     const attributes: Record<string, unknown> = {};
-    runtime.run('publish', () => undefined, undefined, { kind: 'producer', carrier: () => attributes, system: 'aws_sqs', destination: () => 'orders' });
+    runtime.run('publish', () => undefined, undefined, { kind: 'producer', carrier: () => attributes, system, destination: () => 'orders' });
     const span = sdk.span('send orders');
-    expect(span.attributes).toMatchObject({ 'messaging.system': 'aws_sqs', 'messaging.destination.name': 'orders', 'messaging.operation.type': 'send' });
+    expect(span.attributes).toEqual({ 'messaging.system.name': 'aws.sqs', 'messaging.destination.name': 'orders', 'messaging.operation.type': 'send', 'messaging.operation.name': 'send' });
     expect(attributes.traceparent).toEqual({ DataType: 'String', StringValue: `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01` });
-    runtime.run('handle', () => undefined, undefined, { kind: 'consumer', carrier: () => attributes, system: 'aws_sqs', destination: () => 'orders', named: true });
+    runtime.run('handle', () => undefined, undefined, { kind: 'consumer', carrier: () => attributes, system, destination: () => 'orders', named: true });
     expect(sdk.span('handle').parentSpanContext?.spanId).toBe(span.spanContext().spanId);
+    expect(sdk.span('handle').attributes).toMatchObject({ 'messaging.system.name': 'aws.sqs', 'messaging.operation.type': 'process', 'messaging.operation.name': 'process' });
+  });
+
+  it.each([
+    ['gcp_pubsub', 'consumer', 'subscribe orders', 'gcp.pubsub'],
+    ['servicebus', 'producer', 'send orders', 'azure.servicebus'],
+    ['aws_sns', 'producer', 'publish orders', 'aws.sns'],
+    ['nats', 'producer', 'publish orders', 'nats'],
+    ['redis', 'producer', 'xadd orders', 'redis'],
+  ] as const)('system=%s: a %s span named %s, messaging.system.name %s', (system, kind, name, current) => {
+    runtime.run('fn', () => undefined, undefined, { kind, carrier: () => ({}), system, destination: () => 'orders' });
+    expect(sdk.span(name).attributes['messaging.system.name']).toBe(current);
+    expect(sdk.span(name).attributes).not.toHaveProperty('messaging.system');
+  });
+
+  it.each([
+    ['an exchange and a routing key', 'orders:created', 'orders', 'created'],
+    ['the default exchange and a routing key (the queue)', 'shipping', '', 'shipping'],
+    ['an exchange without a routing key', 'orders', 'orders', undefined],
+    ['the default exchange without a routing key', 'amq.default', '', undefined],
+  ])('RabbitMQ, %s: the destination is %s', (_, expected, exchange, routingKey) => {
+    const attributes = () => ({ 'rabbitmq.destination.routing_key': routingKey });
+    runtime.run('publish', () => undefined, attributes, { kind: 'producer', carrier: () => ({}), system: 'rabbitmq', destination: () => exchange });
+    const span = sdk.span(`publish ${expected}`);
+    expect(span.attributes['messaging.destination.name']).toBe(expected);
+    expect(span.attributes['rabbitmq.destination.routing_key']).toBe(routingKey);
+  });
+
+  it('RabbitMQ: a routing key given under its older name is recorded under the current one', () => {
+    const attributes = () => ({ 'messaging.rabbitmq.destination.routing_key': 'created' });
+    runtime.run('handle', () => undefined, attributes, { kind: 'consumer', carrier: () => ({}), system: 'rabbitmq', destination: () => 'orders' });
+    const span = sdk.span('consume orders:created');
+    expect(span.attributes['rabbitmq.destination.routing_key']).toBe('created');
+    expect(span.attributes).not.toHaveProperty('messaging.rabbitmq.destination.routing_key');
+  });
+
+  it('an operation name given with attr. names the span too', () => {
+    const attributes = () => ({ 'messaging.operation.name': 'schedule' });
+    runtime.run('fn', () => undefined, attributes, { kind: 'producer', carrier: () => ({}), system: 'servicebus', destination: () => 'orders' });
+    expect(sdk.span('schedule orders').attributes['messaging.operation.type']).toBe('send');
+  });
+
+  it('a hop without system= still has its operation name, its type', () => {
+    runtime.run('handle', () => undefined, undefined, { kind: 'consumer', carrier: () => ({}) });
+    expect(sdk.span('handle').attributes).toEqual({ 'messaging.operation.type': 'process', 'messaging.operation.name': 'process' });
   });
 
   it('a Redis Streams entry read as bytes (ioredis xreadBuffer) is one message to continue, not a batch', () => {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { beforeAll, describe } from 'vitest';
-import type { PrintedSpan } from '../../fixtures/brokers/src/tracing.js';
+import type { PrintedMetric, PrintedSpan } from '../../fixtures/brokers/src/tracing.js';
 import { repoRoot } from './paths.js';
 
 export interface BrokerService {
@@ -74,6 +74,8 @@ export async function describeWithBroker(service: BrokerService): Promise<Descri
 /** What a fixtures/brokers child printed by the time it exited. */
 export interface ChildResult {
   readonly spans: PrintedSpan[];
+  /** spanweave's histogram points. */
+  readonly metrics: PrintedMetric[];
   /** The message bodies its traced consumer processed, in order. */
   readonly processed: string[];
 }
@@ -88,16 +90,18 @@ export interface Child {
 }
 
 /**
- * Runs `node <script> ...args` from the repository root and reads its JSON lines. A child that
- * has not exited after `timeoutMs` is killed, so that no test waits for ever.
+ * Runs `node <script> ...args` from the repository root (in `env`, else this process's
+ * environment) and reads its JSON lines. A child that has not exited after `timeoutMs` is killed,
+ * so that no test waits for ever.
  */
-export function startChild(script: string, args: readonly string[], timeoutMs = 45_000): Child {
-  const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(script: string, args: readonly string[], { timeoutMs = 45_000, env }: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Child {
+  const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const label = `node ${args.join(' ')}`;
   let stdout = '';
   let stderr = '';
   let pending = '';
   const spans: PrintedSpan[] = [];
+  const metrics: PrintedMetric[] = [];
   let processed: string[] | undefined;
   let markReady: () => void = () => undefined;
   let failReady: (error: Error) => void = () => undefined;
@@ -117,6 +121,9 @@ export function startChild(script: string, args: readonly string[], timeoutMs = 
       else if (line.type === 'span') {
         const { type: _type, ...span } = line;
         spans.push(span as unknown as PrintedSpan);
+      } else if (line.type === 'metric') {
+        const { type: _type, ...metric } = line;
+        metrics.push(metric as unknown as PrintedMetric);
       } else if (line.type === 'done') processed = line['processed'] as string[];
     }
   });
@@ -128,7 +135,7 @@ export function startChild(script: string, args: readonly string[], timeoutMs = 
       clearTimeout(timer);
       const failure = new Error(`${label} ${signal === 'SIGKILL' ? `was killed (still running after ${timeoutMs} ms, or its test ended)` : `exited with ${status ?? signal}`}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
       failReady(failure);
-      if (status === 0 && processed !== undefined) resolve({ spans, processed });
+      if (status === 0 && processed !== undefined) resolve({ spans, metrics, processed });
       else reject(failure);
     });
   });

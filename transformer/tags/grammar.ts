@@ -42,7 +42,7 @@ export interface TracedTag {
   readonly route?: string;
   /** `from=` (consumer) or `into=` (producer): the message carrier. */
   readonly carrier?: ExpressionOption;
-  /** `system=kafka` (producer, consumer): `messaging.system`, and the carrier's form where it has one of its own. */
+  /** `system=kafka` (producer, consumer): `messaging.system.name`, and the carrier's form where it has one of its own. */
   readonly system?: string;
   /** `destination=<expression>` (producer, consumer): `messaging.destination.name`, and the span's name. */
   readonly destination?: ExpressionOption;
@@ -78,8 +78,13 @@ const OPTION_KINDS: Readonly<Record<string, readonly TagKind[]>> = {
 const WORD_OPTIONS = ['public', 'messages'];
 const KNOWN_WORDS = [...KINDS, ...WORD_OPTIONS];
 const KNOWN_KEYS = ['name', 'route', 'metadata', 'headers', 'from', 'into', 'system', 'destination'];
-/** `messaging.system` values: the conventions' well-known ones, and the brokers spanweave reads the carriers of. */
-export const MESSAGING_SYSTEMS = ['activemq', 'aws_sns', 'aws_sqs', 'eventgrid', 'eventhubs', 'gcp_pubsub', 'jms', 'kafka', 'mqtt', 'nats', 'pulsar', 'rabbitmq', 'redis', 'rocketmq', 'servicebus'];
+/**
+ * `messaging.system.name` values: the conventions' well-known ones, and the brokers spanweave reads
+ * the carriers of that have none yet (mqtt, nats, redis).
+ */
+export const MESSAGING_SYSTEMS = ['activemq', 'aws.sns', 'aws.sqs', 'azure.eventgrid', 'azure.eventhubs', 'azure.servicebus', 'gcp.pubsub', 'jms', 'kafka', 'mqtt', 'nats', 'pulsar', 'rabbitmq', 'redis', 'rocketmq'];
+/** Older spellings, still accepted (the runtime writes their current names): the deprecated `messaging.system` values, and `aws_sns`, which spanweave once listed. */
+const OLDER_MESSAGING_SYSTEMS = ['aws_sns', 'aws_sqs', 'eventgrid', 'eventhubs', 'gcp_pubsub', 'servicebus'];
 const LOWERCASE_KEY = /^[0-9a-z_.-]+$/;
 const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -141,8 +146,8 @@ export function parseTracedTag(tagPos: number, body: TagText): { tag?: TracedTag
       else if (key === 'from' || key === 'into') carrier = { key: `${key}=`, expression: value, pos: valuePos };
       else if (key === 'destination') destination = { key: 'destination=', expression: value, pos: valuePos };
       else if (key === 'system') {
-        if (MESSAGING_SYSTEMS.includes(value)) system = value;
-        else report(`Unknown messaging system '${value}'.${suggest(value, MESSAGING_SYSTEMS)} Systems are ${MESSAGING_SYSTEMS.join(', ')}; for another, set attr.messaging.system="<name>".`, token.start + eq + 1, value.length);
+        if (MESSAGING_SYSTEMS.includes(value) || OLDER_MESSAGING_SYSTEMS.includes(value)) system = value;
+        else report(`Unknown messaging system '${value}'.${suggest(value, MESSAGING_SYSTEMS)} Systems are ${MESSAGING_SYSTEMS.join(', ')}; for another, set attr.messaging.system.name="<name>".`, token.start + eq + 1, value.length);
       }
       else {
         const keys = value.split(',').map((k) => k.trim().toLowerCase());
