@@ -58,7 +58,7 @@ export function addOtlpJsonMetrics(series: Map<string, HistogramSeries>, request
 const OPERATIONS: Record<string, (attributes: Record<string, unknown>) => string> = {
   'rpc.server.call.duration': (a) => String(a['rpc.method']),
   'http.server.request.duration': (a) => `${String(a['http.request.method'])} ${String(a['http.route'] ?? '')}`.trim(),
-  'messaging.process.duration': (a) => `process ${String(a['messaging.destination.name'] ?? a['messaging.system'] ?? '')}`.trim(),
+  'messaging.process.duration': (a) => `process ${String(a['messaging.destination.name'] ?? a['messaging.system.name'] ?? a['messaging.system'] ?? '')}`.trim(),
 };
 
 /** Rows per service and operation, the series of every status merged; percentiles from the buckets. */
