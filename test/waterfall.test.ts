@@ -17,7 +17,7 @@ import { freshDir, repoRoot } from './helpers/paths.js';
 import { api } from './helpers/sdk.js';
 
 const require = createRequire(import.meta.url);
-const { WaterfallExporter, renderTerminal, renderHtml, startWaterfallReceiver } = require('spanweave/waterfall') as typeof Waterfall;
+const { WaterfallExporter, operationRows, renderMetricsTable, renderTerminal, renderHtml, startWaterfallReceiver } = require('spanweave/waterfall') as typeof Waterfall;
 const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
 const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
 const { SpanKind, SpanStatusCode, trace, ROOT_CONTEXT } = api;
@@ -135,6 +135,70 @@ describe('the OTLP/JSON receiver (spans of services in other processes)', () => 
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('the operations table (duration histograms the official OTLP/HTTP JSON exporter sends)', () => {
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http');
+  // The runtime's buckets (runtime/metrics.ts): the conventions' advice.
+  const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+  /** Each batch of durations (seconds) recorded and exported in turn; the rows the receiver makes of them. */
+  async function rowsOf(batches: readonly (readonly number[])[], temporality = AggregationTemporality.CUMULATIVE): Promise<Waterfall.OperationRow[]> {
+    const receiver = await startWaterfallReceiver();
+    try {
+      const exporter = new OTLPMetricExporter({ url: `${receiver.endpoint}/v1/metrics`, temporalityPreference: temporality });
+      const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+      const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'users' }), readers: [reader] });
+      const histogram = provider.getMeter('spanweave').createHistogram('rpc.server.call.duration', { unit: 's', advice: { explicitBucketBoundaries: BUCKETS } });
+      for (const batch of batches) {
+        for (const seconds of batch) histogram.record(seconds, { 'rpc.method': 'shop.Users/GetUser' });
+        await reader.forceFlush();
+      }
+      await provider.shutdown();
+      return operationRows(receiver.metrics());
+    } finally {
+      await receiver.close();
+    }
+  }
+
+  it('keeps every percentile between the fastest and the slowest call (the demo\'s three calls, the slowest 370 ms)', async () => {
+    const [row] = await rowsOf([[0.004, 0.09, 0.37]]);
+    // The buckets alone put p95 and p99 at 462.5 and 492.5 ms, inside (0.25, 0.5]; that bucket ends at the slowest call.
+    expect(row!.p95).toBeCloseTo(0.25 + 0.12 * 0.85, 9);
+    expect(row!.p99).toBeCloseTo(0.25 + 0.12 * 0.97, 9);
+    expect(row!.p50).toBeCloseTo(0.0875, 9);
+    for (const p of [row!.p50, row!.p95, row!.p99]) expect(p).toBeGreaterThanOrEqual(0.004), expect(p).toBeLessThanOrEqual(0.37);
+  });
+
+  it('one call: every percentile is that call; beyond the last bound: no higher than the slowest', async () => {
+    const [one] = await rowsOf([[0.0123]]);
+    expect([one!.p50, one!.p95, one!.p99]).toEqual([0.0123, 0.0123, 0.0123]);
+    const [slow] = await rowsOf([[11, 12, 12.5, 13, 14]]);
+    for (const p of [slow!.p50, slow!.p95, slow!.p99]) expect(p).toBeGreaterThan(10), expect(p).toBeLessThanOrEqual(14);
+  });
+
+  it('with delta temporality, keeps the minimum and maximum over every report', async () => {
+    const [row] = await rowsOf([[0.3], [0.001, 0.26]], AggregationTemporality.DELTA);
+    expect(row!.calls).toBe(3);
+    // Two calls in (0.25, 0.5], which ends at the first report's 300 ms, not the second's 260 ms.
+    expect(row!.p99).toBeCloseTo(0.25 + (0.05 * 1.97) / 2, 9);
+  });
+
+  it('marks the figures of an operation with fewer than 5 calls, and says what the mark means', async () => {
+    const few = await rowsOf([[0.001, 0.002, 0.003, 0.004]]);
+    const enough = await rowsOf([[0.001, 0.002, 0.003, 0.004, 0.005]]);
+    const lines = renderMetricsTable([...few, ...enough.map((row) => ({ ...row, service: 'orders' }))]).split('\n').map((line) => line.replace(/ {2,}/g, ' '));
+    expect(lines.map((line) => line.replace(/[\d.]+ ms/g, '<ms>'))).toEqual([
+      'service operation calls errors p50 p95 p99',
+      'users shop.Users/GetUser 4 0 ~<ms> ~<ms> ~<ms>',
+      'orders shop.Users/GetUser 5 0 <ms> <ms> <ms>',
+      '',
+      '~ fewer than 5 calls: the percentiles only interpolate between the fastest and the slowest call',
+    ]);
+    expect(renderMetricsTable(enough)).not.toContain('~');
+    expect(renderHtml([], { operations: few })).toMatch(/<td>~[\d.]+ ms<\/td>.*~ fewer than 5 calls/s);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { OperationRow } from './metrics.js';
+import { FEW_CALLS_NOTE, formatPercentile, restsOnFewCalls, type OperationRow } from './metrics.js';
 import type { WaterfallSpan } from './model.js';
 
 export interface HtmlOptions {
@@ -35,11 +35,12 @@ ${options.operations ? operationsTable(options.operations) : ''}<main><section i
 
 /** Every call the services counted, sampled or not: the duration metrics the tags record. */
 function operationsTable(rows: readonly OperationRow[]): string {
-  const ms = (seconds: number): string => `${(seconds * 1000).toFixed(seconds < 0.01 ? 2 : 1)} ms`;
+  const ms = (seconds: number, row: OperationRow): string => escapeText(formatPercentile(seconds, row));
   const body = rows
-    .map((r) => `<tr><td>${escapeText(r.service)}</td><td>${escapeText(r.operation)}</td><td>${r.calls}</td><td>${r.errors}</td><td>${ms(r.p50)}</td><td>${ms(r.p95)}</td><td>${ms(r.p99)}</td></tr>`)
+    .map((r) => `<tr><td>${escapeText(r.service)}</td><td>${escapeText(r.operation)}</td><td>${r.calls}</td><td>${r.errors}</td><td>${ms(r.p50, r)}</td><td>${ms(r.p95, r)}</td><td>${ms(r.p99, r)}</td></tr>`)
     .join('');
-  return `<section id="operations"><table><thead><tr><th>service</th><th>operation</th><th>calls</th><th>errors</th><th>p50</th><th>p95</th><th>p99</th></tr></thead><tbody>${body}</tbody></table></section>
+  const note = rows.some(restsOnFewCalls) ? `<p class="hint">${escapeText(FEW_CALLS_NOTE)}</p>` : '';
+  return `<section id="operations"><table><thead><tr><th>service</th><th>operation</th><th>calls</th><th>errors</th><th>p50</th><th>p95</th><th>p99</th></tr></thead><tbody>${body}</tbody></table>${note}</section>
 `;
 }
 
