@@ -13,6 +13,11 @@ export interface ConnectHandlerContext {
   readonly service: { readonly typeName: string };
   readonly requestHeader: { get(name: string): string | null };
   readonly signal: AbortSignal;
+  /**
+   * The request's own signal, aborted when the client resets the stream or closes the connection
+   * (Connect's `createHandlerContext` keeps its init's fields on the context it makes).
+   */
+  readonly requestSignal?: AbortSignal;
   readonly url?: string;
   timeoutMs?(): number | undefined;
 }
@@ -26,7 +31,7 @@ export function isConnectContext(value: unknown): value is ConnectHandlerContext
  * The SERVER span of a Connect handler (`router.service(Desc, impl)`), served over the Connect,
  * gRPC or gRPC-Web protocol: `rpc.system.name` is `connectrpc` (the conventions' Connect document),
  * the method and the caller's context come from the handler context, and an abort of its signal
- * (the client went away, the deadline passed) ends the span with the reason's code.
+ * (the client went away, the deadline passed) ends the span (see `endOnAbort`).
  */
 export function connectServerSpan(tracer: Tracer, handler: ConnectHandlerContext, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): ServerSpan {
   const timeout = ask(() => handler.timeoutMs?.());
@@ -47,8 +52,29 @@ export function connectServerSpan(tracer: Tracer, handler: ConnectHandlerContext
     attributes,
     options,
   );
-  span.endOnAbort(handler.signal);
+  endOnAbort(span, handler, deadline !== undefined);
   return span;
+}
+
+/**
+ * Ends the span when the handler's signal aborts. The server's own deadline and an abort of its own
+ * (shutdown, `context.abort`) give their status. The client going away (its request's signal) is a
+ * cancellation, whatever code Connect makes of the HTTP/2 reset: a Connect client resets with
+ * INTERNAL_ERROR when its call ends for any reason but a cancel, at its deadline above all, and
+ * under load that reset reaches the server before the server's deadline timer fires. On a call with
+ * a deadline that reset is the deadline, not an INTERNAL of the server's; any other is CANCELLED,
+ * or DEADLINE_EXCEEDED once the deadline has passed.
+ */
+function endOnAbort(span: ServerSpan, handler: ConnectHandlerContext, hasDeadline: boolean): void {
+  const { signal, requestSignal } = handler;
+  if (typeof signal?.addEventListener !== 'function') return;
+  const end = (): void => {
+    if (requestSignal?.aborted !== true) span.aborted(signal.reason);
+    else if (hasDeadline && statusOf(signal.reason) === Status.INTERNAL) span.finish(Status.DEADLINE_EXCEEDED);
+    else span.cancelled();
+  };
+  if (signal.aborted) end();
+  else signal.addEventListener('abort', end, { once: true });
 }
 
 /** Connect answers a `ConnectError` with its code and anything else a handler throws with INTERNAL. */

@@ -97,13 +97,16 @@ export class ServerSpan {
   /** Ends the span when the call's signal aborts (the client went away, the deadline passed), with the reason's status. */
   endOnAbort(signal: AbortSignal | undefined): void {
     if (typeof signal?.addEventListener !== 'function') return;
-    const end = (): void => {
-      const code = statusOf(signal.reason);
-      if (code === Status.UNKNOWN || code === Status.CANCELLED) this.cancelled();
-      else this.finish(code, signal.reason);
-    };
+    const end = (): void => this.aborted(signal.reason);
     if (signal.aborted) end();
     else signal.addEventListener('abort', end, { once: true });
+  }
+
+  /** The call's signal aborted with `reason`: its status, a cancellation where it tells none. */
+  aborted(reason: unknown): void {
+    const code = statusOf(reason);
+    if (code === Status.UNKNOWN || code === Status.CANCELLED) this.cancelled();
+    else this.finish(code, reason);
   }
 
   private deadlinePassed(): boolean {

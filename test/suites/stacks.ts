@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Grpc from '@grpc/grpc-js';
+import type { Interceptor } from '@connectrpc/connect';
 import { compileWith, type CompilePath } from '../helpers/compile.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { finishedTree } from '../helpers/trees.js';
@@ -36,7 +37,7 @@ interface Modules {
   'grpc-js': StackModule & { plainClient(address: string): Grpc.Client & { say: UnaryCall }; closeClients(): void };
   connect: StackModule & {
     startServer(implementation?: object): Promise<Server & { http1Address: string }>;
-    driver(address: string, protocol?: 'connect' | 'grpc' | 'grpc-web', httpVersion?: '1.1' | '2'): Driver;
+    driver(address: string, protocol?: 'connect' | 'grpc' | 'grpc-web', httpVersion?: '1.1' | '2', options?: { interceptors?: Interceptor[] }): Driver;
     say(address: string, request: { text: string; next: string[] }): Promise<string>;
     PublicConnectEcho: new () => object;
     PlainStreamConnectEcho: new () => object;
@@ -150,7 +151,9 @@ export function stacksSuite(path: CompilePath): void {
     });
 
     it('deadline exceeded: both spans end, each an error', async () => {
-      await expect(driver(stack).say({ text: 'slow', delayMs: 400 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+      // A budget the call needs to reach its handler on a busy machine: with 50 ms the deadline could
+      // pass first, and then no handler runs and there is no SERVER span.
+      await expect(driver(stack).say({ text: 'slow', delayMs: 3000 }, { timeoutMs: 500 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
       // nice-grpc's handler context tells a cancel, not its cause: grpc-js keeps the deadline from it.
       const server = stack === 'nice-grpc' ? 'CANCELLED' : 'DEADLINE_EXCEEDED !';
       expect(tree(await spansWhenDone(2))).toBe(pair('Say', 'DEADLINE_EXCEEDED !', server));
@@ -234,6 +237,16 @@ export function stacksSuite(path: CompilePath): void {
       expect(tree(await spansWhenDone(2))).toBe(pair('Count', 'NOT_FOUND !', 'NOT_FOUND'));
     });
 
+  });
+
+  describe('Connect: a deadline that reaches the server as the client\'s reset, before the server\'s own timer (a busy server)', () => {
+    it('is DEADLINE_EXCEEDED on both spans, not the INTERNAL of the reset', async () => {
+      // The server learns a budget of 2 s while the client's is 50 ms: the order that load makes likely, made certain.
+      const lateServerClock: Interceptor = (next) => (request) => (request.header.set('grpc-timeout', '2000m'), next(request));
+      const client = modules.connect.driver(servers.get('connect')!.address, 'grpc', '2', { interceptors: [lateServerClock] });
+      await expect(client.say({ text: 'slow', delayMs: 400 }, { timeoutMs: 50 })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+      expect(tree(await spansWhenDone(2))).toBe(pair('Say', 'DEADLINE_EXCEEDED !', 'DEADLINE_EXCEEDED !'));
+    });
   });
 
   describe('messages: an rpc.message event per message, numbered per direction', () => {
