@@ -1,9 +1,9 @@
 /** The address forms grpc-js reports (getPeer, getHost, channel targets) as OTel attributes. */
 import { createRequire } from 'node:module';
 import { expect, it } from 'vitest';
-import type * as Peer from '../runtime/rpc/peer.js';
+import type * as Peer from '../runtime/rpc-core/peer.js';
 
-const { addressAttributes } = createRequire(import.meta.url)('../dist/runtime/cjs/rpc/peer.js') as typeof Peer;
+const { addressAttributes } = createRequire(import.meta.url)('../dist/runtime/cjs/rpc-core/peer.js') as typeof Peer;
 
 it.each([
   ['127.0.0.1:54321', { 'server.address': '127.0.0.1', 'server.port': 54321 }],

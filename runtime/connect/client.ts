@@ -3,11 +3,11 @@ import { context, diag } from '../api.js';
 import { carrierSetter } from '../carriers.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc/client-span.js';
-import { metadataAttributes } from '../rpc/metadata.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { addressAttributes } from '../rpc/peer.js';
-import { ask, describe, statusOf } from '../rpc/status.js';
+import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc-core/client-span.js';
+import { metadataAttributes } from '../rpc-core/metadata.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { addressAttributes } from '../rpc-core/peer.js';
+import { ask, describe, statusOf } from '../rpc-core/status.js';
 
 /** The method descriptor a Connect client hands its transport (`DescMethod` of @bufbuild/protobuf). */
 interface MethodDescriptor {

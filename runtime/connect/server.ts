@@ -1,11 +1,23 @@
 import type { Tracer } from '@opentelemetry/api';
 import { merged, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { addressAttributes } from '../rpc/peer.js';
-import { metadataAttributes } from '../rpc/metadata.js';
-import { ServerSpan } from '../rpc/server-span.js';
-import { ask, Status, statusOf } from '../rpc/status.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { addressAttributes } from '../rpc-core/peer.js';
+import { metadataAttributes } from '../rpc-core/metadata.js';
+import { countRequests, settledBy, type ServerStack } from '../rpc-core/served.js';
+import { ServerSpan } from '../rpc-core/server-span.js';
+import { ask, Status, statusOf } from '../rpc-core/status.js';
+
+/** Connect handlers `(request | requests, context: HandlerContext)`. */
+export const connectServer: ServerStack = {
+  recognise(tracer, name, args, attributes, options) {
+    const handler = args[1];
+    if (!isConnectContext(handler)) return undefined;
+    const span = connectServerSpan(tracer, handler, attributes, options);
+    countRequests(span, args[0]);
+    return { span, second: handler, rules: CONNECT };
+  },
+};
 
 /** The parts of Connect's `HandlerContext` (a handler's second argument) the runtime reads. */
 export interface ConnectHandlerContext {
@@ -22,7 +34,7 @@ export interface ConnectHandlerContext {
   timeoutMs?(): number | undefined;
 }
 
-export function isConnectContext(value: unknown): value is ConnectHandlerContext {
+function isConnectContext(value: unknown): value is ConnectHandlerContext {
   const context = value as Partial<ConnectHandlerContext> | null;
   return typeof context === 'object' && context !== null && typeof context.requestHeader?.get === 'function' && typeof context.service?.typeName === 'string' && typeof context.method?.name === 'string';
 }
@@ -78,9 +90,11 @@ function endOnAbort(span: ServerSpan, handler: ConnectHandlerContext, hasDeadlin
 }
 
 /** Connect answers a `ConnectError` with its code and anything else a handler throws with INTERNAL. */
-export function connectStatusOf(error: unknown): number {
+function connectStatusOf(error: unknown): number {
   return (error as { name?: unknown } | null)?.name === 'ConnectError' ? statusOf(error) : Status.INTERNAL;
 }
+
+const CONNECT = settledBy(connectStatusOf);
 
 const hosts = new Map<string, string | undefined>();
 

@@ -5,8 +5,8 @@ import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { grpcJsClientSpan } from './client.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { Status, statusOf } from '../rpc/status.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { Status, statusOf } from '../rpc-core/status.js';
 
 /** What grpc-js's `makeClientConstructor` attaches to each generated client method. */
 interface GrpcMethod {

@@ -3,9 +3,9 @@ import type { Context, Tracer } from '@opentelemetry/api';
 import { context, diag } from '../api.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientSpan } from '../rpc/client-span.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { addressAttributes } from '../rpc/peer.js';
+import { ClientSpan } from '../rpc-core/client-span.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { addressAttributes } from '../rpc-core/peer.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
 import { grpcMetadataAttributes, metadataSetter } from './metadata.js';
 

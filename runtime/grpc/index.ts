@@ -9,4 +9,4 @@ import { client as clientImpl } from './client.js';
 // Constants rather than re-exports: see runtime/index.ts.
 export const client = clientImpl;
 export const call = callImpl;
-export type { GrpcTagOptions } from '../rpc/options.js';
+export type { GrpcTagOptions } from '../rpc-core/options.js';

@@ -1,5 +1,5 @@
 import type { TextMapGetter, TextMapSetter, Attributes } from '@opentelemetry/api';
-import { metadataAttributes } from '../rpc/metadata.js';
+import { metadataAttributes } from '../rpc-core/metadata.js';
 
 /** The part of grpc-js's `Metadata` the runtime uses; any object with these methods works. */
 export interface MetadataLike {

@@ -1,12 +1,37 @@
 import type { Attributes, Tracer } from '@opentelemetry/api';
 import { context } from '../api.js';
 import { merged, type AttributeSource } from '../attributes.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { address, addressAttributes } from '../rpc/peer.js';
-import { ServerSpan } from '../rpc/server-span.js';
-import { ask, Status, statusOf } from '../rpc/status.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { address, addressAttributes } from '../rpc-core/peer.js';
+import type { ServerStack, StackRules } from '../rpc-core/served.js';
+import { ServerSpan } from '../rpc-core/server-span.js';
+import { ask, Status, statusOf } from '../rpc-core/status.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
 import { grpcMetadataAttributes, metadataGetter } from './metadata.js';
+
+/** grpc-js handlers `(call, callback?)`, and NestJS's `@GrpcStreamCall` (the same call object). */
+export const grpcJsServer: ServerStack = {
+  recognise(tracer, name, args, attributes, options) {
+    // By index: destructuring would run the iterator protocol over the handler's `arguments`.
+    const call = args[0];
+    if (!isGrpcJsCall(call)) return undefined;
+    const second = args[1];
+    const span = grpcJsServerSpan(tracer, name, call, attributes, options);
+    return { span, second: typeof second === 'function' ? endingCallback(span, second) : second, rules: GRPC_JS };
+  },
+};
+
+/** grpc-js answers a throwing handler with UNKNOWN, and ignores an async handler's promise (a rejection is recorded). */
+const GRPC_JS: StackRules = {
+  statusOf: () => Status.UNKNOWN,
+  returned(span, result) {
+    if (!(result instanceof Promise)) return result;
+    return result.then(undefined, (error: unknown) => {
+      span.fail(error, Status.UNKNOWN);
+      throw error;
+    }) as typeof result;
+  },
+};
 
 /** The parts of a grpc-js server call (unary, readable, writable or duplex) the runtime reads. */
 export interface ServerCallLike {
@@ -123,7 +148,7 @@ function isResponseStream(call: ServerCallLike): boolean {
 }
 
 /** The unary / client-streaming callback: the RPC ends when it is called. */
-export function endingCallback(span: ServerSpan, callback: Function): Function {
+function endingCallback(span: ServerSpan, callback: Function): Function {
   return function (this: unknown, error: unknown, response?: unknown) {
     if (!error && response !== undefined) span.messages?.sent();
     span.finish(error ? statusOf(error) : Status.OK, error);

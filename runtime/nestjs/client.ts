@@ -1,6 +1,6 @@
 import { diag } from '../api.js';
 import { call } from '../grpc/call.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
 
 /** The parts of NestJS's `ClientGrpcProxy` (what `ClientGrpc` is at run time) the runtime uses. */
 interface ClientGrpcProxy {

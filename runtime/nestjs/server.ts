@@ -1,7 +1,21 @@
 import type { Context } from '@opentelemetry/api';
 import { withContext } from '../span.js';
-import type { ServerSpan } from '../rpc/server-span.js';
-import { Status, statusOf } from '../rpc/status.js';
+import { grpcJsServerSpan, isGrpcJsCall } from '../grpc/server.js';
+import type { ServerStack, StackRules } from '../rpc-core/served.js';
+import type { ServerSpan } from '../rpc-core/server-span.js';
+import { Status, statusOf } from '../rpc-core/status.js';
+
+/** NestJS `@GrpcMethod` / `@GrpcStreamMethod` handlers `(data | messages$, metadata, call)`: the grpc-js call third. */
+export const nestjsServer: ServerStack = {
+  recognise(tracer, name, args, attributes, options) {
+    const call = args[2];
+    if (!isGrpcJsCall(call)) return undefined;
+    // NestJS's handlers return their messages (a value, a promise, an Observable): those are counted, not the call's writes.
+    return { span: grpcJsServerSpan(tracer, name, call, attributes, options, false), second: args[1], rules: NESTJS };
+  },
+};
+
+const NESTJS: StackRules = { statusOf: nestStatusOf, returned: (span, result) => endWithResult(span, span.context, result) };
 
 /** What a NestJS handler's `Observable` (RxJS) offers: `subscribe` and, like every RxJS observable, `lift`. */
 export interface ObservableLike {
@@ -20,7 +34,7 @@ export function isObservable(value: unknown): value is ObservableLike {
  * `code` gives that code (the way Nest's docs raise gRPC statuses); anything else reaches the
  * client as UNKNOWN.
  */
-export function nestStatusOf(error: unknown): number {
+function nestStatusOf(error: unknown): number {
   const getError = (error as { getError?: unknown } | null)?.getError;
   if (typeof getError === 'function') return statusOf(getError.call(error));
   return statusOf(error);
@@ -31,7 +45,7 @@ export function nestStatusOf(error: unknown): number {
  * completes, errors or is unsubscribed (the client cancelled), a promise when it settles (it may
  * hold an Observable), a plain value at once. Its values are the messages sent.
  */
-export function endWithResult<T>(span: ServerSpan, spanContext: Context, result: T): T {
+function endWithResult<T>(span: ServerSpan, spanContext: Context, result: T): T {
   if (isObservable(result)) return observed(span, spanContext, result) as T;
   if (result instanceof Promise) {
     return result.then(

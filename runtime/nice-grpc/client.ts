@@ -4,11 +4,11 @@ import { context, diag } from '../api.js';
 import { carrierSetter } from '../carriers.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
-import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc/client-span.js';
-import { metadataAttributes } from '../rpc/metadata.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { addressAttributes } from '../rpc/peer.js';
-import { ask } from '../rpc/status.js';
+import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc-core/client-span.js';
+import { metadataAttributes } from '../rpc-core/metadata.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { addressAttributes } from '../rpc-core/peer.js';
+import { ask } from '../rpc-core/status.js';
 
 /** One method of a service definition, as nice-grpc accepts them (ts-proto's generic definitions, or grpc-js's). */
 interface MethodInfo {

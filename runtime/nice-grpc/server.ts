@@ -2,11 +2,23 @@ import type { Tracer } from '@opentelemetry/api';
 import { diag } from '../api.js';
 import { merged, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
-import type { GrpcTagOptions } from '../rpc/options.js';
-import { addressAttributes } from '../rpc/peer.js';
-import { metadataAttributes } from '../rpc/metadata.js';
-import { ServerSpan } from '../rpc/server-span.js';
-import { Status, statusOf } from '../rpc/status.js';
+import type { GrpcTagOptions } from '../rpc-core/options.js';
+import { addressAttributes } from '../rpc-core/peer.js';
+import { metadataAttributes } from '../rpc-core/metadata.js';
+import { countRequests, settledBy, type ServerStack } from '../rpc-core/served.js';
+import { ServerSpan } from '../rpc-core/server-span.js';
+import { Status, statusOf } from '../rpc-core/status.js';
+
+/** nice-grpc handlers `(request | requests, context: CallContext)`. */
+export const niceGrpcServer: ServerStack = {
+  recognise(tracer, name, args, attributes, options) {
+    const handler = args[1];
+    if (!isNiceContext(handler)) return undefined;
+    const span = niceServerSpan(tracer, name, handler, attributes, options);
+    countRequests(span, args[0]);
+    return { span, second: handler, rules: NICE_GRPC };
+  },
+};
 
 /** The parts of nice-grpc's `CallContext` (a handler's second argument) the runtime reads. */
 export interface NiceCallContext {
@@ -15,7 +27,7 @@ export interface NiceCallContext {
   readonly signal: AbortSignal;
 }
 
-export function isNiceContext(value: unknown): value is NiceCallContext {
+function isNiceContext(value: unknown): value is NiceCallContext {
   const context = value as Partial<NiceCallContext> | null;
   return typeof context === 'object' && context !== null && typeof context.metadata?.getAll === 'function' && typeof (context as { sendHeader?: unknown }).sendHeader === 'function';
 }
@@ -79,7 +91,9 @@ function unknownMethod(name: string): string {
 }
 
 /** nice-grpc answers a `ServerError` with its code, an `AbortError` with CANCELLED and anything else with UNKNOWN. */
-export function niceStatusOf(error: unknown): number {
+function niceStatusOf(error: unknown): number {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'ServerError' || name === 'AbortError' ? statusOf(error) : Status.UNKNOWN;
 }
+
+const NICE_GRPC = settledBy(niceStatusOf);
