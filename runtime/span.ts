@@ -1,7 +1,7 @@
 import type { Context, Exception, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { context, diag, trace, SpanKind, SpanStatusCode } from './api.js';
 import { bounded, errorType, evaluateAttributes, safeString, type AttributeSource } from './attributes.js';
-import { startHopSpan, type Hop } from './hop.js';
+import type { Hop } from './hop.js';
 import type { Duration } from './metrics.js';
 
 const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
@@ -13,6 +13,18 @@ export interface ActiveSpan {
   readonly duration?: Duration;
 }
 
+type HopStart = (tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop) => ActiveSpan;
+let startHop: HopStart | undefined;
+let warnedOfHops = false;
+
+/**
+ * Message hops (`producer` and `consumer` tags) are handed in by the Node entry (index.ts): a
+ * browser bundle, whose entry does not, carries none of their code (and their carriers).
+ */
+export function supportHops(start: HopStart): void {
+  startHop = start;
+}
+
 /**
  * The span of a traced function: INTERNAL, or the kind of its message hop; undefined when the SDK
  * throws (a broken SDK, or a program that removed a global it needs): the function then runs
@@ -20,7 +32,11 @@ export interface ActiveSpan {
  */
 export function startSpan(tracer: Tracer, name: string, attributes: AttributeSource | undefined, hop: Hop | undefined): ActiveSpan | undefined {
   try {
-    if (hop !== undefined) return startHopSpan(tracer, name, attributes, hop);
+    if (hop !== undefined) {
+      if (startHop !== undefined) return startHop(tracer, name, attributes, hop);
+      if (!warnedOfHops) diag.warn(`spanweave: ${name} is tagged as a message ${hop.kind}; the browser runtime traces no message hops, so it gets an INTERNAL span`);
+      warnedOfHops = true;
+    }
     const parent = context.active();
     const options = attributes === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, attributes: evaluateAttributes(attributes) };
     const span = tracer.startSpan(name, options, parent);

@@ -1,6 +1,6 @@
-import type { Tracer } from '@opentelemetry/api';
+import type { TextMapSetter, Tracer } from '@opentelemetry/api';
 import { context, diag } from '../api.js';
-import { carrierSetter } from '../carriers.js';
+import { headersSetter } from '../headers.js';
 import { sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
 import { ClientSpan, endsWithIteration, endsWithResponse } from '../rpc-core/client-span.js';
@@ -56,7 +56,7 @@ function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTa
         server,
         attributes: metadataAttributes(options?.metadata, (key) => [headers.get(key)], 'request'),
         carrier: headers,
-        setter: carrierSetter,
+        setter: headersSetter as TextMapSetter<unknown>,
       };
       return { span: new ClientSpan(tracer, context.active(), outgoing, options), headers };
     });
