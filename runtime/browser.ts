@@ -6,6 +6,7 @@
  */
 export { run, runAsync } from './run.js';
 export { runAsyncGenerator, runGenerator } from './generator.js';
+export { iterate, resuming } from './resume.js';
 export { extract, inject, withSpan, type WithSpanOptions } from './manual.js';
 export { carrierGetter, carrierSetter } from './carriers.js';
 export type { Hop } from './hop.js';

@@ -6,6 +6,7 @@ import { run as runImpl, runAsync as runAsyncImpl } from './run.js';
 import { runAsyncGenerator as runAsyncGeneratorImpl, runGenerator as runGeneratorImpl } from './generator.js';
 import { startHopSpan } from './hop.js';
 import { extract as extractImpl, inject as injectImpl, withSpan as withSpanImpl } from './manual.js';
+import { iterate as iterateImpl, resuming as resumingImpl } from './resume.js';
 import { supportHops } from './span.js';
 
 supportHops(startHopSpan);
@@ -16,6 +17,8 @@ export const run = runImpl;
 export const runAsync = runAsyncImpl;
 export const runGenerator = runGeneratorImpl;
 export const runAsyncGenerator = runAsyncGeneratorImpl;
+export const resuming = resumingImpl;
+export const iterate = iterateImpl;
 
 // The manual API, for hops tags cannot reach.
 export const inject = injectImpl;

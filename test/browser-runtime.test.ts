@@ -13,7 +13,7 @@ import { repoRoot } from './helpers/paths.js';
 const TAGS_AND_FETCH = `
 import * as spanweave from 'spanweave/runtime';
 import * as spanweave_http from 'spanweave/runtime/http';
-globalThis.used = [spanweave.run, spanweave.runAsync, spanweave_http.fetch];`;
+globalThis.used = [spanweave.run, spanweave.runAsync, spanweave.resuming, spanweave.iterate, spanweave_http.fetch];`;
 const WITH_CONNECT = `${TAGS_AND_FETCH}
 import * as spanweave_connect from 'spanweave/runtime/connect';
 globalThis.connect = spanweave_connect.create;`;

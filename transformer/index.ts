@@ -18,6 +18,14 @@ export interface SpanweaveOptions {
    * choose a kind or options; `@untraced` opts a function out.
    */
   readonly traceAll?: readonly string[];
+  /**
+   * Keep a traced async function's span active across each `await` by compiling its body to a
+   * generator the runtime drives (runtime/resume.ts), for context managers that cannot follow an
+   * `await` (the web SDK's StackContextManager). Off by default: Node's AsyncLocalStorage follows
+   * awaits, and native async functions keep their async stack traces. The bundler plugins turn it
+   * on for code built for the browser.
+   */
+  readonly awaitContext?: boolean;
 }
 
 /** What ts-patch hands a "program" transformer; a programmatic caller may pass `ts` alone. */
@@ -71,6 +79,7 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
       file,
       tags,
       traceAll,
+      awaitContext: options.awaitContext === true,
       report,
       globals: () => (globals ??= globalNames(tsInstance, file, program?.getTypeChecker())),
       checker: program?.getTypeChecker(),

@@ -1,4 +1,5 @@
 import type * as ts from 'typescript';
+import { awaitsAsYields, canResume } from './awaits.js';
 import type { ClientCall } from './calls.js';
 import { messages } from './messages.js';
 import { ENTRY, RUNTIME_ENTRY_POINTS } from './runtime-import.js';
@@ -20,6 +21,8 @@ export interface WrapRequest {
   readonly attributes?: ts.ArrowFunction;
   /** `{ kind: "producer", carrier: () => expression }` for a message hop. */
   readonly hop?: ts.ObjectLiteralExpression;
+  /** With the option awaitContext: an async body's awaits become yields for the runtime's driver (see awaits.ts). */
+  readonly awaitContext?: ts.TransformationContext;
 }
 
 /**
@@ -30,6 +33,11 @@ export interface WrapRequest {
  *   function f(a) { body }         ->  function f(a) { return rt.run("f", () => { body }) }
  *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", async () => { body }) }
  *   function* g(a) { body }        ->  function* g(a) { return yield* rt.runGenerator("g", function* () { body }.apply(this, arguments)) }
+ *
+ * With the option awaitContext, an async body that can (awaits.ts's canResume) runs as a generator
+ * driven by the runtime, which keeps the span's context active across each `await`:
+ *
+ *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", () => rt.resuming(function* () { body' }.apply(this, arguments))) }
  *
  * An arrow keeps `this`, `arguments`, `super` and `new.target` lexically, so the body reads them
  * as before. A generator body needs `function*`, which is called with the outer `this` and
@@ -46,6 +54,12 @@ export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn
   if (isGenerator) {
     const iterator = innerGenerator(tsInstance, body as ts.Block, isAsync);
     call = factory.createYieldExpression(factory.createToken(SyntaxKind.AsteriskToken), runtimeCall(tsInstance, request, isAsync ? ENTRY.asyncGenerator : ENTRY.generator, iterator));
+  } else if (isAsync && request.awaitContext && canResume(tsInstance, fn)) {
+    const steps = awaitsAsYields(tsInstance, request.awaitContext, body, request.runtime);
+    const generator = tsInstance.isArrowFunction(fn) ? boundGenerator(tsInstance, steps) : innerGenerator(tsInstance, steps, false);
+    const resumed = factory.createCallExpression(factory.createPropertyAccessExpression(request.runtime, ENTRY.resuming), undefined, [generator]);
+    const inner = factory.createArrowFunction(undefined, undefined, [], undefined, factory.createToken(SyntaxKind.EqualsGreaterThanToken), resumed);
+    call = factory.createAwaitExpression(runtimeCall(tsInstance, request, ENTRY.async, inner));
   } else {
     const inner = factory.createArrowFunction(asyncModifier, undefined, [], undefined, factory.createToken(SyntaxKind.EqualsGreaterThanToken), body);
     const traced = runtimeCall(tsInstance, request, isAsync ? ENTRY.async : ENTRY.plain, inner);
@@ -59,6 +73,13 @@ function innerGenerator(tsInstance: typeof ts, body: ts.Block, isAsync: boolean)
   const { factory, SyntaxKind } = tsInstance;
   const inner = factory.createFunctionExpression(isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body);
   return factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'apply'), undefined, [factory.createThis(), factory.createIdentifier('arguments')]);
+}
+
+/** `(function* () { body }).call(this)`: an arrow's body (its `arguments` are not its own to pass). */
+function boundGenerator(tsInstance: typeof ts, body: ts.Block): ts.CallExpression {
+  const { factory, SyntaxKind } = tsInstance;
+  const inner = factory.createFunctionExpression(undefined, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body);
+  return factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'call'), undefined, [factory.createThis()]);
 }
 
 /** `fn` with a body that returns `expression`, mapped in source maps to the original body. */

@@ -14,7 +14,7 @@ export const RUNTIME_MODULES = {
 export type RuntimeModule = keyof typeof RUNTIME_MODULES;
 
 /** The runtime entry point for each function kind. */
-export const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator' } as const;
+export const ENTRY = { plain: 'run', async: 'runAsync', generator: 'runGenerator', asyncGenerator: 'runAsyncGenerator', resuming: 'resuming' } as const;
 /** Every entry point generated code calls: a body that returns a call of one was wrapped before. */
 export const RUNTIME_ENTRY_POINTS: ReadonlySet<string> = new Set([...Object.values(ENTRY), 'serve', 'serveStream', 'client', 'create', 'call', 'fetch', 'request']);
 

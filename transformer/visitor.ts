@@ -31,6 +31,8 @@ export interface FileContext {
   readonly tags: FileTags;
   /** Every named function of the file is traced unless a tag says otherwise (option traceAll). */
   readonly traceAll: boolean;
+  /** Async bodies keep their span's context across awaits (option awaitContext). */
+  readonly awaitContext: boolean;
   readonly report: Report;
   /** Global value names, for checking `attr.` expressions; computed on first use. */
   readonly globals: () => ReadonlySet<string>;
@@ -240,7 +242,8 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     }
     const hop = hopOf(original, tag);
     if (hop === null) return visited;
-    return wrapFunction(t, body, { runtime: context.runtime('core'), spanName, attributes, hop });
+    const awaitContext = context.awaitContext ? context.transformation : undefined;
+    return wrapFunction(t, body, { runtime: context.runtime('core'), spanName, attributes, hop, awaitContext });
 
     function handled(handler: TracedFunction | string): ts.Node {
       if (typeof handler !== 'string') return handler;

@@ -109,6 +109,12 @@ export function compileWith(path: CompilePath, project: string, outDir?: string)
   return path === 'weave source' ? compileWithWeavedSource(project, outDir) : compileWithWeavedOutput(project, outDir);
 }
 
+/** The awaitContext option of a project's spanweave plugin entry. */
+function awaitContextOf(parsed: ts.ParsedCommandLine): boolean {
+  const entry = (parsed.options.plugins as { transform?: string; awaitContext?: boolean }[] | undefined)?.find((p) => p.transform?.startsWith('spanweave'));
+  return entry?.awaitContext === true;
+}
+
 /** The traceAll matcher of a project's spanweave plugin entry. */
 function traceAllOf(project: string, parsed: ts.ParsedCommandLine): (fileName: string) => boolean {
   const entry = (parsed.options.plugins as { transform?: string; traceAll?: string[] }[] | undefined)?.find((p) => p.transform?.startsWith('spanweave'));
@@ -126,7 +132,7 @@ export function compileWithWeavedSource(project: string, outDir = freshDir(`weav
   const diagnostics: import('../../transformer/weave/index.js').WeaveDiagnostic[] = [];
   for (const fileName of parsed.fileNames) {
     const source = readFileSync(fileName, 'utf8');
-    const woven = core.weave(fileName, source, { traceAll: traceAll(fileName) });
+    const woven = core.weave(fileName, source, { traceAll: traceAll(fileName), awaitContext: awaitContextOf(parsed) });
     diagnostics.push(...(woven?.diagnostics ?? []));
     const { outputText } = typescript.transpileModule(woven?.code ?? source, { compilerOptions: { ...parsed.options, sourceMap: false, inlineSourceMap: true }, fileName });
     const target = join(outDir, relative(rootDir, fileName)).replace(/\.([cm]?)ts$/, '.$1js');
@@ -149,7 +155,7 @@ export function compileWithWeavedOutput(project: string, outDir?: string): Build
   for (const [file, text] of emittedFiles(emitted.outDir, '.js')) {
     const fileName = join(emitted.outDir, file);
     const source = join(rootDir, file).replace(/\.js$/, '.ts');
-    const woven = core.weave(fileName, text, { traceAll: traceAll(source), format: 'commonjs' });
+    const woven = core.weave(fileName, text, { traceAll: traceAll(source), format: 'commonjs', awaitContext: awaitContextOf(parsed) });
     diagnostics.push(...(woven?.diagnostics ?? []));
     if (woven?.changed) writeFileSync(fileName, woven.code);
   }

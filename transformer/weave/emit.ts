@@ -2,6 +2,7 @@ import type { CallExpression, Node, NewExpression } from 'oxc-parser';
 import type MagicString from 'magic-string';
 import { messages } from '../messages.js';
 import { ENTRY } from '../runtime-import.js';
+import { awaitsAsYields, canResume } from './awaits.js';
 import { parameterName, runtimeParameters, type FunctionLike } from './syntax.js';
 
 /**
@@ -57,6 +58,8 @@ export interface WrapRequest {
   readonly attributes?: string;
   /** `{ kind: "producer", carrier: () => expression, ... }`. */
   readonly hop?: string;
+  /** With the option awaitContext: an async body's awaits become yields for the runtime's driver (see awaits.ts). */
+  readonly awaitContext?: boolean;
 }
 
 /**
@@ -66,6 +69,11 @@ export interface WrapRequest {
  *   function f(a) { body }        ->  function f(a) { return rt.run("f", () => { body }); }
  *   async (a) => expression       ->  async (a) => await rt.runAsync("f", async () => expression)
  *   function* g(a) { body }       ->  function* g(a) { return yield* rt.runGenerator("g", (function* () { body }).apply(this, arguments)); }
+ *
+ * With the option awaitContext, an async body that can (awaits.ts's canResume) runs as a generator
+ * driven by the runtime, which keeps the span's context active across each `await`:
+ *
+ *   async function f(a) { body }  ->  async function f(a) { return await rt.runAsync("f", () => rt.resuming((function* () { body' }).apply(this, arguments))); }
  */
 export function wrapFunction(editor: Editor, fn: FunctionLike & { body: Node }, request: WrapRequest): void {
   const rest = trailing([request.attributes, request.hop]);
@@ -73,6 +81,12 @@ export function wrapFunction(editor: Editor, fn: FunctionLike & { body: Node }, 
   if (fn.generator) {
     const inner = `(${fn.async ? 'async ' : ''}function* () {`;
     wrapBody(editor, fn, `yield* ${call(fn.async ? ENTRY.asyncGenerator : ENTRY.generator)}${inner}`, `}).apply(this, arguments)${rest})`);
+  } else if (fn.async && request.awaitContext && canResume(fn)) {
+    const resumed = `await ${call(ENTRY.async)}() => ${request.runtime}.${ENTRY.resuming}((function* () {`;
+    const self = fn.type === 'ArrowFunctionExpression' ? 'call(this)' : 'apply(this, arguments)';
+    if (fn.body.type === 'BlockStatement') wrapBody(editor, fn, resumed, `}).${self})${rest})`, false);
+    else wrapBody(editor, fn, `${resumed} return `, `; }).${self})${rest})`);
+    awaitsAsYields(editor, fn.body, request.runtime);
   } else {
     wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${call(fn.async ? ENTRY.async : ENTRY.plain)}${fn.async ? 'async ' : ''}() => `, `${rest})`);
   }
@@ -80,10 +94,10 @@ export function wrapFunction(editor: Editor, fn: FunctionLike & { body: Node }, 
 
 /**
  * `before` and `after` around the body: a block's statements (after its directives, which stay in
- * the outer function and so keep it and the inner one strict) go in a new block, returned; a
- * concise body is wrapped as it is.
+ * the outer function and so keep it and the inner one strict) go in a new block (`innerBlock`, or
+ * the block `before` opens), returned; a concise body is wrapped as it is.
  */
-function wrapBody(editor: Editor, fn: FunctionLike & { body: Node }, before: string, after: string): void {
+function wrapBody(editor: Editor, fn: FunctionLike & { body: Node }, before: string, after: string, innerBlock = !fn.generator): void {
   const { body } = fn;
   if (body.type !== 'BlockStatement') {
     editor.open(body.start, before);
@@ -92,9 +106,8 @@ function wrapBody(editor: Editor, fn: FunctionLike & { body: Node }, before: str
   }
   const directives = body.body.filter((statement) => statement.type === 'ExpressionStatement' && statement.directive !== undefined && statement.directive !== null);
   const last = directives[directives.length - 1];
-  const opensInner = fn.generator ? '' : '{';
-  editor.open(last ? last.end : body.start + 1, `${last ? ';' : ''}return ${before}${opensInner}`);
-  editor.close(body.end - 1, `${fn.generator ? '' : '}'}${after};`);
+  editor.open(last ? last.end : body.start + 1, `${last ? ';' : ''}return ${before}${innerBlock ? '{' : ''}`);
+  editor.close(body.end - 1, `${innerBlock ? '}' : ''}${after};`);
 }
 
 export interface HandlerRequest extends Omit<WrapRequest, 'spanName'> {

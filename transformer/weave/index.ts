@@ -20,6 +20,8 @@ export interface WeaveOptions {
    * file (its import/export statements, its extension, its use of `require`/`exports`).
    */
   readonly format?: 'esm' | 'commonjs';
+  /** A traced async function's span stays active across each `await` (the transformer's option awaitContext). */
+  readonly awaitContext?: boolean;
 }
 
 /** A diagnostic of the core, with the same codes and messages as the compiler plugin's. */
@@ -72,7 +74,7 @@ export function weave(fileName: string, code: string, options: WeaveOptions = {}
     return name;
   };
   const found = planAndEdit(
-    { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, traceAll: options.traceAll ?? false, globals: () => (globals ??= processGlobals()) },
+    { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, traceAll: options.traceAll ?? false, awaitContext: options.awaitContext, globals: () => (globals ??= processGlobals()) },
     new Editor(code, output),
     runtimeName,
   );

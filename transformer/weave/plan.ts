@@ -27,6 +27,7 @@ export interface FileInput {
   readonly program: Program;
   readonly comments: readonly Comment[];
   readonly traceAll: boolean;
+  readonly awaitContext?: boolean;
   readonly globals: () => ReadonlySet<string>;
 }
 
@@ -257,7 +258,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     if (tag.kind === 'grpc.server') return handled(wrapGrpcHandler(editor, fn, { runtime: runtimeName('rpc'), spanName, attributes, options: optionsOf(tag, servedDefinition(fn, member, tag)) }));
     const hop = hopOf(fn, tag);
     if (hop === null) return;
-    wrapFunction(editor, fn, { runtime: runtimeName('core'), spanName, attributes, hop });
+    wrapFunction(editor, fn, { runtime: runtimeName('core'), spanName, attributes, hop, awaitContext: input.awaitContext });
 
     function handled(problem: string | undefined): void {
       if (problem !== undefined) report(tag.pos, 7, problem, DiagnosticCode.cannotTrace);
