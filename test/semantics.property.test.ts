@@ -28,15 +28,15 @@ afterAll(() => sdk.uninstall());
 const compilerOptions = { target: typescript.ScriptTarget.ES2022, module: typescript.ModuleKind.CommonJS };
 
 /** The program compiled untraced, or traced through one path (see helpers/compile.ts's PATHS). */
-function compile(source: string, path: CompilePath | undefined): string {
+function compile(source: string, path: CompilePath | undefined, awaitContext = false): string {
   const diagnostics: unknown[] = [];
   const emit = (text: string, traced: boolean) =>
     typescript.transpileModule(text, {
       compilerOptions,
-      transformers: traced ? { before: [spanweave(undefined, { onDiagnostic: (d: unknown) => diagnostics.push(d) })] } : undefined,
+      transformers: traced ? { before: [spanweave(undefined, { awaitContext, onDiagnostic: (d: unknown) => diagnostics.push(d) })] } : undefined,
     }).outputText;
   const weave = (fileName: string, text: string) => {
-    const woven = core.weave(fileName, text, { format: 'commonjs' });
+    const woven = core.weave(fileName, text, { format: 'commonjs', awaitContext });
     diagnostics.push(...(woven?.diagnostics ?? []));
     return woven?.code ?? text;
   };
@@ -55,13 +55,14 @@ function load(javascript: string): { observe(): Promise<unknown[]> } {
   return module.exports;
 }
 
-for (const path of PATHS) {
-  it(`${path}: a tagged function behaves exactly as the untagged one (${RUNS} random programs)`, async () => {
+// With the option awaitContext, traced async bodies run as generators driven by the runtime.
+for (const [path, awaitContext] of PATHS.flatMap((path) => [[path, false], [path, true]] as const)) {
+  it(`${path}${awaitContext ? ' with awaitContext' : ''}: a tagged function behaves exactly as the untagged one (${RUNS} random programs)`, async () => {
     let traced = 0;
     await fc.assert(
       fc.asyncProperty(functionPrograms, async (program: FunctionProgram) => {
         const source = programSource(program);
-        const [plainJs, tracedJs] = [compile(source, undefined), compile(source, path)];
+        const [plainJs, tracedJs] = [compile(source, undefined), compile(source, path, awaitContext)];
         expect(tracedJs, 'the transformer left the function as it was').toContain('spanweave_1.');
         const before = api.context.active();
         sdk.reset();

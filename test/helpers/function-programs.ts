@@ -3,7 +3,7 @@
  * function's shape (declaration, expression, arrow, method, static method, object method, a
  * derived class's method), its flavor (sync, async, generator, async generator), its parameters
  * (defaults, destructuring, rest) and a body of statements that log side effects, return early,
- * throw Errors and non-Errors, read `this`, `arguments`, `super` and `new.target`, await, yield
+ * throw Errors and non-Errors, read `this`, `arguments`, `super` and `new.target`, await, for await, yield
  * and close over parameters. Each program exports `observe()`, which calls the function with
  * several argument lists and returns everything observable about each call.
  */
@@ -12,7 +12,7 @@ import fc from 'fast-check';
 export const SHAPES = ['declaration', 'expression', 'arrow', 'method', 'static method', 'object method', 'derived method'] as const;
 export const FLAVORS = ['sync', 'async', 'generator', 'async generator'] as const;
 const EXTRA_PARAMS = ['b = 2', '{ x = 1 }: any = {}', '[p, q]: any = [3, 4]', '...rest: any[]'] as const;
-const STATEMENTS = ['log', 'return early', 'throw Error', 'throw string', 'this', 'arguments', 'await', 'yield', 'closure', 'super', 'new.target'] as const;
+const STATEMENTS = ['log', 'return early', 'throw Error', 'throw string', 'this', 'arguments', 'await', 'for await', 'yield', 'closure', 'super', 'new.target'] as const;
 
 type Shape = (typeof SHAPES)[number];
 type Flavor = (typeof FLAVORS)[number];
@@ -37,7 +37,7 @@ export const functionPrograms: fc.Arbitrary<FunctionProgram> = fc
     const isArrow = shape === 'arrow';
     const actualFlavor: Flavor = isArrow && flavor.endsWith('generator') ? (flavor === 'generator' ? 'sync' : 'async') : flavor;
     const allowed = (kind: Statement['kind']): boolean => {
-      if (kind === 'await') return actualFlavor.startsWith('async');
+      if (kind === 'await' || kind === 'for await') return actualFlavor.startsWith('async');
       if (kind === 'yield') return actualFlavor.endsWith('generator');
       if (kind === 'this' || kind === 'arguments' || kind === 'new.target') return !isArrow;
       // `super` in a generator method is refused with TS95004 (documented; tested in bad-tags).
@@ -63,6 +63,8 @@ function statementSource({ kind, n }: Statement): string {
       return 'log.push(arguments.length, JSON.stringify([...arguments]));';
     case 'await':
       return `log.push(await (a === ${n} ? Promise.reject(new Error('rejected ${n}')) : Promise.resolve('awaited ${n}')));`;
+    case 'for await':
+      return `for await (const v of (async function* () { yield ${n}; yield await Promise.resolve('pulled ${n}'); log.push('not closed ${n}'); })()) { if (a === ${n}) break; log.push(v, await 'in loop'); }\n    for await (const w of [${n}, Promise.resolve('sync ${n}')]) log.push(w);`;
     case 'yield':
       return `log.push(yield ${n});`;
     case 'closure':
