@@ -216,6 +216,21 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     await expect(building).rejects.toThrow(/lists files in traceAll, but the plugin was created in .*spanweave\(\{ traceAll: \[\.\.\.\] \}\)/);
   });
 
+  it('Vite: awaitContext is on for client code and off for SSR unless set', async () => {
+    const { build: viteBuild } = await import('vite');
+    const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
+    const dir = project('await-context-vite', { 'main.ts': '/** @traced */\nexport async function go(x: Promise<number>) {\n  return (await x) + 1;\n}\n' });
+    const built = async (ssr: boolean, awaitContext?: boolean): Promise<string> => {
+      const lib = ssr ? undefined : { entry: 'main.ts', formats: ['es' as const] };
+      const result = (await viteBuild({ root: dir, configFile: false, logLevel: 'silent', plugins: [spanweave({ awaitContext })], build: { ssr: ssr ? 'main.ts' : undefined, lib, write: false, minify: false, rollupOptions: { external: [/^spanweave/] } } })) as RolldownOutput | RolldownOutput[];
+      return (Array.isArray(result) ? result[0]! : result).output[0].code;
+    };
+    expect(await built(false)).toContain('.resuming(');
+    expect(await built(true)).not.toContain('.resuming(');
+    expect(await built(true, true)).toContain('.resuming(');
+    expect(await built(false, false)).not.toContain('.resuming(');
+  });
+
   // Each tool finds the tsconfig.json from its own root (here the folder the build runs in); comments,
   // trailing commas and `extends` by path as tsc reads them; `traceAll` relative to the tsconfig.
   const traceAllProject = {

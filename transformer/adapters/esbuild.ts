@@ -23,11 +23,12 @@ export function spanweave(options: AdapterOptions = {}): Plugin {
     setup(build) {
       const weaver = new Weaver(options, build.initialOptions.absWorkingDir);
       const loaders = build.initialOptions.loader ?? {};
+      const forBrowser = (build.initialOptions.platform ?? 'browser') === 'browser';
       // Synchronous: fs.promises.readFile costs several times more CPU, and every file the filter admits is read.
       build.onLoad({ filter: SOURCE_FILE }, ({ path }) => {
         if (NODE_MODULES.test(path)) return undefined;
         const code = readFileSync(path, 'utf8');
-        const woven = weaver.weave(code, path);
+        const woven = weaver.weave(code, path, forBrowser);
         if (woven === undefined || (woven.code === undefined && woven.warning === undefined && woven.error === undefined)) return undefined;
         const extension = extname(path);
         return {

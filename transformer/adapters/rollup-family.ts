@@ -16,7 +16,7 @@ export interface RollupFamilyPlugin {
   readonly name: string;
   readonly transform: {
     readonly filter: { readonly id: { readonly include: RegExp; readonly exclude: RegExp }; readonly code?: { readonly include: RegExp } };
-    handler(this: TransformContext, code: string, id: string): { code: string; map: SourceMap } | null;
+    handler(this: TransformContext, code: string, id: string, target?: unknown): { code: string; map: SourceMap } | null;
   };
 }
 
@@ -25,18 +25,19 @@ export interface RollupFamilyPlugin {
  * through unplugin, whose loading alone costs about 90 ms of CPU per build here (a fifth of a
  * Rolldown build of 500 files). Before the tool's own TypeScript step, which drops comments and the
  * tags with them, the weave core wraps the tagged functions and hands back the same language with a
- * source map. A file that neither mentions a tag nor is listed in `traceAll` is not parsed; where no
+ * source map. `forBrowser` tells from the hook's third argument (Vite's `{ ssr }`) whether a file is built
+ * for a page. A file that neither mentions a tag nor is listed in `traceAll` is not parsed; where no
  * file is traced whole, the hook's filter says so, and the tool skips such files without calling
  * into JavaScript (the handler checks again for a tool without hook filters).
  */
-export function rollupFamilyPlugin(weaver: Weaver): RollupFamilyPlugin {
+export function rollupFamilyPlugin(weaver: Weaver, forBrowser: (target: unknown) => boolean = () => false): RollupFamilyPlugin {
   return {
     name: 'spanweave',
     transform: {
       filter: { id: { include: SOURCE_ID, exclude: NODE_MODULES }, ...(weaver.tagsOnly && { code: { include: /traced/ } }) },
-      handler(code, id) {
+      handler(code, id, target) {
         if (!SOURCE_ID.test(id) || NODE_MODULES.test(id)) return null;
-        const woven = weaver.weave(code, id.replace(/[?#].*$/, ''));
+        const woven = weaver.weave(code, id.replace(/[?#].*$/, ''), forBrowser(target));
         if (woven?.error !== undefined) {
           this.error(woven.error);
           return null;

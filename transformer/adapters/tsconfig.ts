@@ -10,6 +10,12 @@ export interface AdapterOptions {
   readonly tsconfig?: string | false;
   /** Files to trace whole; default: the `traceAll` of the spanweave entry in the tsconfig's `plugins`. */
   readonly traceAll?: readonly string[];
+  /**
+   * A traced async function's span stays active across each `await` (the transformer's option
+   * awaitContext). Default: on where the build is for the browser (Vite's client code, esbuild's
+   * `platform: 'browser'`), where no context manager follows an await; off elsewhere.
+   */
+  readonly awaitContext?: boolean;
 }
 
 interface TsConfig {

@@ -12,6 +12,7 @@ export type { AdapterOptions } from './tsconfig.js';
  */
 export function spanweave(options: AdapterOptions = {}): Plugin {
   const weaver = new Weaver(options);
-  return { ...rollupFamilyPlugin(weaver), enforce: 'pre', configResolved: (config) => weaver.setRoot(config.root) };
+  // Vite hands each transform `{ ssr }`: code for the server is not the page's.
+  return { ...rollupFamilyPlugin(weaver, (target) => (target as { ssr?: boolean } | undefined)?.ssr !== true), enforce: 'pre', configResolved: (config) => weaver.setRoot(config.root) };
 }
 export default spanweave;

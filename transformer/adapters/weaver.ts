@@ -42,11 +42,12 @@ export class Weaver {
     }
   }
 
-  weave(code: string, fileName: string): Woven | undefined {
+  /** `forBrowser`: whether the file is built for a page, where awaitContext defaults to on (no context manager follows an await there). */
+  weave(code: string, fileName: string, forBrowser: boolean): Woven | undefined {
     this.listedInTraceAll ??= globMatcher(traceAllGlobs(this.options, this.root));
     const traceAll = this.listedInTraceAll(fileName);
     if (!traceAll && !code.includes('traced')) return undefined;
-    const woven = weave(fileName, code, { traceAll });
+    const woven = weave(fileName, code, { traceAll, awaitContext: this.options.awaitContext ?? forBrowser });
     if (woven === undefined) return undefined;
     const report = woven.diagnostics.length === 0 ? undefined : formatDiagnostics(woven.diagnostics, this.root);
     if (report !== undefined && woven.diagnostics.some((diagnostic) => diagnostic.category === 'error')) return { error: report };
