@@ -21,6 +21,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 let server: Server;
 let origin: string;
 let browser: import('playwright-core').Browser;
+const received: string[] = [];
 
 beforeAll(async () => {
   if (!available) return;
@@ -28,6 +29,11 @@ beforeAll(async () => {
   const outDir = freshDir('browser-page');
   await build({ root: join(fixturesDir, 'browser'), configFile: join(fixturesDir, 'browser/vite.config.mjs'), build: { outDir, emptyOutDir: true } });
   server = createServer(async (request, response) => {
+    if (request.url === '/api/order') {
+      received.push(String(request.headers.traceparent));
+      response.writeHead(201).end();
+      return;
+    }
     const path = join(outDir, request.url === '/' ? 'index.html' : request.url!.split('?')[0]!);
     try {
       const body = await readFile(path);
@@ -49,6 +55,9 @@ afterAll(async () => {
 
 interface PageSpan {
   name: string;
+  kind: number;
+  error: boolean;
+  attributes: Record<string, unknown>;
   trace: string;
   id: string;
   parent?: string;
@@ -68,5 +77,20 @@ it.skipIf(!available)('two interleaved clicks keep their own traces, each step a
     expect(new Set(steps.map((span) => span.trace))).toEqual(new Set([click.trace]));
   }
   expect(clicks[0]!.trace).not.toBe(clicks[1]!.trace);
+  await page.close();
+}, 60_000);
+
+it.skipIf(!available)('fetch after an await: a CLIENT span under the click, its context sent; a network error is an error span', async () => {
+  const page = await browser.newPage();
+  await page.goto(origin);
+  const result = await page.evaluate((base) => (globalThis as unknown as { order(base: string): Promise<unknown[]> }).order(base), origin);
+  // The response, the very TypeError of the failed fetch, and the caller's init untouched.
+  expect(result).toEqual([201, 'TypeError', { method: 'POST', headers: { 'x-order': 'one' } }]);
+  const spans = await page.evaluate(() => (globalThis as unknown as { spans(): PageSpan[] }).spans());
+  const click = spans.find((span) => span.name === 'order.click')!;
+  const [sent, failed] = spans.filter((span) => span.parent === click.id);
+  expect(sent).toMatchObject({ name: 'POST', kind: 2, error: false, trace: click.trace, attributes: { 'http.response.status_code': 201 } });
+  expect(failed).toMatchObject({ name: 'POST', kind: 2, error: true, trace: click.trace, attributes: { 'error.type': 'TypeError' } });
+  expect(received).toEqual([`00-${click.trace}-${sent!.id}-01`]);
   await page.close();
 }, 60_000);
