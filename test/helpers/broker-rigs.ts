@@ -1,0 +1,364 @@
+/**
+ * The client-library wiring around fixtures/broker-faults's traced producers and consumers, one
+ * rig per broker, as a program writes it: connections to a port (the fault proxy's), the program's
+ * own reconnect where the library has none (amqplib), acks, requeues and redeliveries. Used by
+ * test/broker-faults.test.ts and the soak.
+ */
+import { createRequire } from 'node:module';
+import type * as Amqp from 'amqplib';
+import type * as IORedis from 'ioredis';
+import type * as Mqtt from 'mqtt';
+import type * as Nats from 'nats';
+import type * as HopsModule from '../../fixtures/broker-faults/src/hops.js';
+
+const require = createRequire(import.meta.url);
+const amqp = require('amqplib') as typeof Amqp;
+const nats = require('nats') as typeof Nats;
+const Redis = require('ioredis') as typeof IORedis.default;
+const mqtt = require('mqtt') as typeof Mqtt;
+
+export type Hops = typeof HopsModule;
+export type Work = HopsModule.Work;
+
+/** One delivery as the program's consumer loop sees it. */
+export interface Delivery {
+  readonly body: Buffer;
+  /** The broker says it delivered this message before. */
+  readonly redelivered: boolean;
+  /** Runs the traced consumer on this delivery. */
+  handle(work: Work): Promise<void>;
+  /** Done with it. */
+  ack(): Promise<void>;
+  /** Not done: the broker hands it over again (RabbitMQ nack with requeue, NATS nak, Redis: left pending). */
+  requeue(): Promise<void>;
+}
+
+export interface Consumer {
+  stop(): Promise<void>;
+}
+
+export interface Rig {
+  readonly broker: 'rabbitmq' | 'nats' | 'redis' | 'mqtt';
+  readonly port: number;
+  /** Whether the broker can be told a message was not processed, to deliver it again without a reconnect. */
+  readonly canRequeue: boolean;
+  /** Declares what a run named `name` uses (queue, stream, group, topic). */
+  setup(name: string): Promise<void>;
+  /** Publishes each body with the traced producer through `port`, reconnecting where the library does not; resolves when every body was accepted once. */
+  produce(hops: Hops, name: string, port: number, bodies: readonly Buffer[]): Promise<void>;
+  /** Publishes one message without spanweave, with these headers: a message from another producer. */
+  publishRaw(name: string, headers: Record<string, string>, body: Buffer): Promise<void>;
+  /** Consumes through `port`, handing each delivery to `onDelivery` one at a time. */
+  consume(hops: Hops, name: string, port: number, onDelivery: (delivery: Delivery) => Promise<void>): Promise<Consumer>;
+  teardown(name: string): Promise<void>;
+}
+
+const quiet = (): undefined => undefined;
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** RabbitMQ with amqplib, which does not reconnect: the program opens a new connection when one closes. */
+export const rabbitmq: Rig = {
+  broker: 'rabbitmq',
+  port: 5672,
+  canRequeue: true,
+  async setup(name) {
+    const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+    const channel = await connection.createChannel();
+    await channel.assertQueue(queueOf(name), { durable: false });
+    await connection.close();
+  },
+  async produce(hops, name, port, bodies) {
+    let connection: Amqp.ChannelModel | undefined;
+    let channel: Amqp.ConfirmChannel | undefined;
+    const open = async (): Promise<void> => {
+      connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
+      connection.on('error', quiet);
+      channel = await connection.createConfirmChannel();
+      channel.on('error', quiet);
+    };
+    for (const body of bodies) {
+      for (;;) {
+        try {
+          if (channel === undefined) await open();
+          hops.publishRabbit(channel!, queueOf(name), body, {});
+          await channel!.waitForConfirms();
+          break;
+        } catch {
+          // The connection was cut: publish again on a new one (the broker may have had it: at least once).
+          channel = undefined;
+          await connection?.close().catch(quiet);
+          await pause(50);
+        }
+      }
+    }
+    await connection?.close().catch(quiet);
+  },
+  async publishRaw(name, headers, body) {
+    const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue(queueOf(name), body, { headers });
+    await channel.waitForConfirms();
+    await connection.close();
+  },
+  async consume(hops, name, port, onDelivery) {
+    let stopped = false;
+    let connection: Amqp.ChannelModel | undefined;
+    let queue = Promise.resolve();
+    const start = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
+          break;
+        } catch {
+          await pause(100);
+        }
+      }
+      if (stopped || connection === undefined) return;
+      const current = connection;
+      current.on('error', quiet);
+      current.on('close', () => void (stopped || start()));
+      const channel = await current.createChannel();
+      channel.on('error', quiet);
+      await channel.prefetch(4);
+      await channel.consume(queueOf(name), (message) => {
+        if (message === null) return;
+        const settle = (action: () => void) => async () => {
+          try {
+            action();
+          } catch {
+            // The channel closed under it: the broker delivers the message again.
+          }
+        };
+        const delivery: Delivery = {
+          body: message.content,
+          redelivered: message.fields.redelivered,
+          handle: (work) => hops.handleRabbit(message, work),
+          ack: settle(() => channel.ack(message)),
+          requeue: settle(() => channel.nack(message, false, true)),
+        };
+        queue = queue.then(() => onDelivery(delivery));
+      });
+    };
+    await start();
+    return {
+      async stop() {
+        stopped = true;
+        await queue;
+        await connection?.close().catch(quiet);
+      },
+    };
+  },
+  async teardown(name) {
+    const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(queueOf(name));
+    await connection.close();
+  },
+};
+const queueOf = (name: string): string => `spanweave.faults.${name}`;
+
+/** NATS JetStream with the nats client, which reconnects by itself; a pull consumer with a short ack wait. */
+export const natsRig: Rig = {
+  broker: 'nats',
+  port: 4222,
+  canRequeue: true,
+  async setup(name) {
+    const connection = await nats.connect({ servers: '127.0.0.1:4222' });
+    const jsm = await connection.jetstreamManager();
+    await jsm.streams.add({ name: streamOf(name), subjects: [subjectOf(name)], storage: nats.StorageType.Memory });
+    await jsm.consumers.add(streamOf(name), { durable_name: 'faults', ack_policy: nats.AckPolicy.Explicit, ack_wait: nats.nanos(2_000) });
+    await connection.drain();
+  },
+  async produce(hops, name, port, bodies) {
+    const connection = await nats.connect({ servers: `127.0.0.1:${port}`, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    const js = connection.jetstream({ timeout: 2_000 });
+    for (const body of bodies) {
+      for (;;) {
+        try {
+          await hops.publishNats(js, subjectOf(name), body, nats.headers());
+          break;
+        } catch {
+          await pause(100); // no ack in time (the connection was cut): publish again
+        }
+      }
+    }
+    await connection.drain();
+  },
+  async publishRaw(name, headers, body) {
+    const connection = await nats.connect({ servers: '127.0.0.1:4222' });
+    const carrier = nats.headers();
+    for (const [key, value] of Object.entries(headers)) carrier.set(key, value);
+    await connection.jetstream().publish(subjectOf(name), body, { headers: carrier });
+    await connection.drain();
+  },
+  async consume(hops, name, port, onDelivery) {
+    const connection = await nats.connect({ servers: `127.0.0.1:${port}`, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        let message: Nats.JsMsg | null = null;
+        try {
+          const consumer = await connection.jetstream().consumers.get(streamOf(name), 'faults');
+          message = await consumer.next({ expires: 1_000 });
+        } catch {
+          await pause(100); // disconnected: the client reconnects
+        }
+        if (message === null) continue;
+        const received = message;
+        await onDelivery({
+          body: Buffer.from(received.data),
+          redelivered: received.redelivered,
+          handle: (work) => hops.handleNats(received, work),
+          ack: async () => received.ack(),
+          requeue: async () => received.nak(),
+        });
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        await loop;
+        await connection.drain().catch(quiet);
+      },
+    };
+  },
+  async teardown(name) {
+    const connection = await nats.connect({ servers: '127.0.0.1:4222' });
+    await (await connection.jetstreamManager()).streams.delete(streamOf(name));
+    await connection.drain();
+  },
+};
+const streamOf = (name: string): string => `SPANWEAVE_FAULTS_${name}`;
+const subjectOf = (name: string): string => `spanweave.faults.${name}`;
+
+/**
+ * Redis Streams with ioredis, which reconnects and resends by itself; a consumer group read with
+ * XREADGROUP. Redis has no nack: an entry left unacknowledged stays pending, and the consumer
+ * reads its pending entries (id 0) again before new ones: that is a redelivery.
+ */
+export const redis: Rig = {
+  broker: 'redis',
+  port: 6379,
+  canRequeue: true,
+  async setup(name) {
+    const client = new Redis({ host: '127.0.0.1', port: 6379 });
+    await client.xgroup('CREATE', redisStreamOf(name), 'faults', '0', 'MKSTREAM');
+    client.disconnect();
+  },
+  async produce(hops, name, port, bodies) {
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    client.on('error', quiet);
+    for (const body of bodies) await hops.publishRedis(client, redisStreamOf(name), ['body', body]);
+    client.disconnect();
+  },
+  async publishRaw(name, headers, body) {
+    const client = new Redis({ host: '127.0.0.1', port: 6379 });
+    await client.xadd(redisStreamOf(name), '*', ...Object.entries(headers).flat(), 'body', body);
+    client.disconnect();
+  },
+  async consume(hops, name, port, onDelivery) {
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    client.on('error', quiet);
+    const stream = redisStreamOf(name);
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        for (const id of ['0', '>']) {
+          let reply: Array<[Buffer, HopsModule.Entry[]]> | null = null;
+          try {
+            reply = (await client.xreadgroupBuffer('GROUP', 'faults', 'worker', 'COUNT', 4, 'BLOCK', id === '>' ? 500 : 1, 'STREAMS', stream, id)) as typeof reply;
+          } catch {
+            await pause(100);
+          }
+          for (const entry of reply?.[0]?.[1] ?? []) {
+            const fields = entry[1] as Buffer[] | null;
+            if (fields === null) continue; // deleted meanwhile
+            await onDelivery({
+              body: fields[fields.findIndex((field) => field.toString() === 'body') + 1] ?? Buffer.alloc(0),
+              redelivered: id === '0',
+              handle: (work) => hops.handleRedis(stream, entry, work),
+              ack: async () => void (await client.xack(stream, 'faults', entry[0]).catch(quiet)),
+              requeue: async () => undefined,
+            });
+          }
+        }
+      }
+    })();
+    return {
+      async stop() {
+        stopped = true;
+        await loop;
+        client.disconnect();
+      },
+    };
+  },
+  async teardown(name) {
+    const client = new Redis({ host: '127.0.0.1', port: 6379 });
+    await client.del(redisStreamOf(name));
+    client.disconnect();
+  },
+};
+const redisStreamOf = (name: string): string => `spanweave:faults:${name}`;
+
+/**
+ * MQTT 5 with mqtt on Mosquitto, which reconnects and resends by itself. QoS 1 in a session that
+ * outlives the connection: a message whose PUBACK never went out comes again after a reconnect.
+ * MQTT has no nack: a message is acknowledged or the session redelivers it on the next connection.
+ */
+export const mqttRig: Rig = {
+  broker: 'mqtt',
+  port: 1883,
+  canRequeue: false,
+  async setup() {},
+  async produce(hops, name, port, bodies) {
+    // A session that outlives a cut connection, so that the broker keeps what it acknowledged; one client id per producer.
+    const clientId = `${name}-producer-${Math.random().toString(36).slice(2)}`;
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, reconnectPeriod: 100, clientId, clean: false, properties: { sessionExpiryInterval: 10 } });
+    client.on('error', quiet);
+    // A property of the program's own beside the context: mqtt 5.16 never completes a publish whose userProperties is an empty object.
+    for (const body of bodies) await hops.publishMqtt(client, topicOf(name), body, { qos: 1, properties: { userProperties: { 'x-app': 'orders' } } });
+    await client.endAsync();
+  },
+  async publishRaw(name, headers, body) {
+    const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
+    await client.publishAsync(topicOf(name), body, { qos: 1, properties: { userProperties: headers } });
+    await client.endAsync();
+  },
+  async consume(hops, name, port, onDelivery) {
+    let queue = Promise.resolve();
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+      protocolVersion: 5,
+      reconnectPeriod: 100,
+      clientId: `${name}-consumer`,
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+      customHandleAcks: (_topic, payload, packet, done) => {
+        queue = queue.then(() =>
+          onDelivery({
+            body: payload as Buffer,
+            redelivered: packet.dup,
+            handle: (work) => hops.handleMqtt(packet, work),
+            ack: async () => done(0),
+            requeue: async () => undefined,
+          }),
+        );
+      },
+    });
+    client.on('error', quiet);
+    await client.subscribeAsync(topicOf(name), { qos: 1 });
+    return {
+      async stop() {
+        await queue;
+        await client.endAsync();
+      },
+    };
+  },
+  async teardown(name) {
+    // Ends the consumer's session, which would otherwise keep its subscription for a minute.
+    const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5, clientId: `${name}-consumer`, clean: true });
+    await client.endAsync();
+  },
+};
+const topicOf = (name: string): string => `spanweave/faults/${name}`;
+
+export const rigs = { rabbitmq, nats: natsRig, redis, mqtt: mqttRig } as const;
