@@ -104,40 +104,54 @@ export const rabbitmq: Rig = {
     let stopped = false;
     let connection: Amqp.ChannelModel | undefined;
     let queue = Promise.resolve();
+    /** Connects and subscribes; when that connection closes, does it again. Never rejects. */
     const start = async (): Promise<void> => {
       while (!stopped) {
+        let current: Amqp.ChannelModel;
         try {
-          connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
-          break;
+          current = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
         } catch {
           await pause(100);
+          continue;
         }
+        connection = current;
+        let restarted = false;
+        const restart = (): void => {
+          if (restarted || stopped) return;
+          restarted = true;
+          void start();
+        };
+        current.on('error', quiet);
+        current.on('close', restart);
+        try {
+          const channel = await current.createChannel();
+          channel.on('error', quiet);
+          await channel.prefetch(4);
+          await channel.consume(queueOf(name), (message) => {
+            if (message === null) return;
+            const settle = (action: () => void) => async () => {
+              try {
+                action();
+              } catch {
+                // The channel closed under it: the broker delivers the message again.
+              }
+            };
+            const delivery: Delivery = {
+              body: message.content,
+              redelivered: message.fields.redelivered,
+              handle: (work) => hops.handleRabbit(message, work),
+              ack: settle(() => channel.ack(message)),
+              requeue: settle(() => channel.nack(message, false, true)),
+            };
+            queue = queue.then(() => onDelivery(delivery));
+          });
+        } catch {
+          // The connection went while subscribing: start over on a new one.
+          await current.close().catch(quiet);
+          restart();
+        }
+        return;
       }
-      if (stopped || connection === undefined) return;
-      const current = connection;
-      current.on('error', quiet);
-      current.on('close', () => void (stopped || start()));
-      const channel = await current.createChannel();
-      channel.on('error', quiet);
-      await channel.prefetch(4);
-      await channel.consume(queueOf(name), (message) => {
-        if (message === null) return;
-        const settle = (action: () => void) => async () => {
-          try {
-            action();
-          } catch {
-            // The channel closed under it: the broker delivers the message again.
-          }
-        };
-        const delivery: Delivery = {
-          body: message.content,
-          redelivered: message.fields.redelivered,
-          handle: (work) => hops.handleRabbit(message, work),
-          ack: settle(() => channel.ack(message)),
-          requeue: settle(() => channel.nack(message, false, true)),
-        };
-        queue = queue.then(() => onDelivery(delivery));
-      });
     };
     await start();
     return {
