@@ -58,7 +58,7 @@ beforeAll(() => {
   plain = plainBuild.load<Hops>('hops');
   sdk = installSdk([accounting]);
   api.diag.setLogger({ error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info: () => undefined, debug: () => undefined, verbose: () => undefined }, api.DiagLogLevel.WARN);
-});
+}, 300_000); // two compilers on a busy machine
 afterAll(() => {
   api.diag.disable();
   sdk?.uninstall();

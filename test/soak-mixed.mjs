@@ -149,7 +149,10 @@ export async function soakMixed({ out, operations, concurrency, sample, faultEve
       if (broker) {
         ops = BATCH;
         next += BATCH;
-        await track(`${broker.rig.broker} batch`, () => brokerBatch(broker));
+        await track(`${broker.rig.broker} batch`, () => brokerBatch(broker)).catch((error) => {
+          const what = `${broker.rig.broker} batch failed: ${error?.message ?? error}`;
+          unexpected.set(what, (unexpected.get(what) ?? 0) + 1);
+        });
       } else {
         const [name, spans, call, expected] = rpcs[next++ % rpcs.length];
         const begin = performance.now();

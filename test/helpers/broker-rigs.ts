@@ -56,6 +56,17 @@ export interface Rig {
 const quiet = (): undefined => undefined;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Connects again until it works: a connection attempt may meet a fault too. */
+async function connecting<T>(connect: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await connect();
+    } catch {
+      await pause(100);
+    }
+  }
+}
+
 /** RabbitMQ with amqplib, which does not reconnect: the program opens a new connection when one closes. */
 export const rabbitmq: Rig = {
   broker: 'rabbitmq',
@@ -184,7 +195,7 @@ export const natsRig: Rig = {
     await connection.drain();
   },
   async produce(hops, name, port, bodies) {
-    const connection = await nats.connect({ servers: `127.0.0.1:${port}`, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+    const connection = await connecting(() => nats.connect({ servers: `127.0.0.1:${port}`, reconnectTimeWait: 100, maxReconnectAttempts: -1 }));
     const js = connection.jetstream({ timeout: 2_000 });
     for (const body of bodies) {
       for (;;) {
@@ -327,7 +338,7 @@ export const mqttRig: Rig = {
   async produce(hops, name, port, bodies) {
     // A session that outlives a cut connection, so that the broker keeps what it acknowledged; one client id per producer.
     const clientId = `${name}-producer-${Math.random().toString(36).slice(2)}`;
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, reconnectPeriod: 100, clientId, clean: false, properties: { sessionExpiryInterval: 10 } });
+    const client = await connecting(() => mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, reconnectPeriod: 100, clientId, clean: false, properties: { sessionExpiryInterval: 10 } }));
     client.on('error', quiet);
     // A property of the program's own beside the context: mqtt 5.16 never completes a publish whose userProperties is an empty object.
     for (const body of bodies) await hops.publishMqtt(client, topicOf(name), body, { qos: 1, properties: { userProperties: { 'x-app': 'orders' } } });
