@@ -215,4 +215,5 @@ ${EXPORTER === 'counting' ? '' : `Exporter: OTLP/HTTP to ${endpoint}, ${{ down: 
 - operations that did not end as built to: ${[...mixed.unexpected].length === 0 ? 'none' : [...mixed.unexpected].map(([what, count]) => `${what} ×${count}`).join(', ')}.`);
 await provider.shutdown().catch(() => undefined);
 closeEndpoint?.();
-process.exitCode = unexpected.size === 0 ? 0 : 1;
+// With the OTLP endpoint down, something of the exporter's kept the process alive for minutes after shutdown (not investigated): the soak ends here.
+process.exit(unexpected.size === 0 ? 0 : 1);
