@@ -6,7 +6,8 @@
  * (`messaging.system` and its older values). Read once, at load, as the OpenTelemetry packages do.
  */
 function readStabilityOptIn(): readonly string[] {
-  const env = typeof process === 'object' ? process.env?.OTEL_SEMCONV_STABILITY_OPT_IN : undefined;
+  // Through globalThis: a page has no `process`, and the runtime compiles without Node's types.
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.OTEL_SEMCONV_STABILITY_OPT_IN;
   return (env ?? '').split(',').map((value) => value.trim());
 }
 
