@@ -16,6 +16,7 @@ const ENTRIES = {
   'spanweave/runtime/nice-grpc': 'dist/runtime/esm/nice-grpc/index.js',
   'spanweave/runtime/nestjs': 'dist/runtime/esm/nestjs/index.js',
   'spanweave/runtime/http': 'dist/runtime/esm/http/index.js',
+  'spanweave/runtime/messaging': 'dist/runtime/esm/messaging/index.js',
 };
 
 export function runSize() {

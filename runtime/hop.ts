@@ -2,7 +2,7 @@ import type { Attributes, Context, Link, Tracer } from '@opentelemetry/api';
 import { context, diag, propagation, trace, SpanKind } from './api.js';
 import { evaluateAttributes, pick, type AttributeSource } from './attributes.js';
 import { carrierGetter, carrierSetter, isFlatList, sqsAttributesSetter } from './carriers.js';
-import { destinationName, hopAttributes, METRIC_ATTRIBUTES, nameRoutingKey, systemName } from './messaging.js';
+import { destinationName, hopAttributes, METRIC_ATTRIBUTES, nameRoutingKey, systemName } from './messaging-conventions.js';
 import { startDuration } from './metrics.js';
 import type { ActiveSpan } from './span.js';
 

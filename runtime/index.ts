@@ -4,12 +4,8 @@
  */
 import { run as runImpl, runAsync as runAsyncImpl } from './run.js';
 import { runAsyncGenerator as runAsyncGeneratorImpl, runGenerator as runGeneratorImpl } from './generator.js';
-import { startHopSpan } from './hop.js';
 import { extract as extractImpl, inject as injectImpl, withSpan as withSpanImpl } from './manual.js';
 import { iterate as iterateImpl, resuming as resumingImpl } from './resume.js';
-import { supportHops } from './span.js';
-
-supportHops(startHopSpan);
 
 // Exported as constants, not `export { run } from`: CommonJS output turns a re-export into a
 // getter, which every traced call would pay for.

@@ -18,8 +18,9 @@ let startHop: HopStart | undefined;
 let warnedOfHops = false;
 
 /**
- * Message hops (`producer` and `consumer` tags) are handed in by the Node entry (index.ts): a
- * browser bundle, whose entry does not, carries none of their code (and their carriers).
+ * Message hops (`producer` and `consumer` tags) are handed in by spanweave/runtime/messaging
+ * (messaging/index.ts), which the transformer imports for those tags only: a program or a page
+ * without them carries none of their code (carriers, conventions, metrics).
  */
 export function supportHops(start: HopStart): void {
   startHop = start;
@@ -34,7 +35,7 @@ export function startSpan(tracer: Tracer, name: string, attributes: AttributeSou
   try {
     if (hop !== undefined) {
       if (startHop !== undefined) return startHop(tracer, name, attributes, hop);
-      if (!warnedOfHops) diag.warn(`spanweave: ${name} is tagged as a message ${hop.kind}; the browser runtime traces no message hops, so it gets an INTERNAL span`);
+      if (!warnedOfHops) diag.warn(`spanweave: ${name} is tagged as a message ${hop.kind}; spanweave/runtime/messaging, which traces message hops, is not loaded (code compiled by an older transformer?), so it gets an INTERNAL span`);
       warnedOfHops = true;
     }
     const parent = context.active();

@@ -17,6 +17,8 @@ const require = createRequire(import.meta.url);
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof ContextAsyncHooks;
 const runtime = require('spanweave/runtime') as typeof Runtime;
+// Message hops come with the entry that code compiled from producer and consumer tags imports.
+require('spanweave/runtime/messaging');
 
 /** An exporter that takes every batch and never answers. */
 const stuck = {

@@ -15,6 +15,8 @@ import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 
 const require = createRequire(import.meta.url);
 const runtime = require('spanweave/runtime') as typeof Runtime;
+// Message hops come with the entry that code compiled from producer and consumer tags imports.
+require('spanweave/runtime/messaging');
 const grpc = require('@grpc/grpc-js') as typeof Grpc;
 const { propagation, trace, ROOT_CONTEXT } = api;
 const RUNS = Number(process.env.SPANWEAVE_PROPERTY_RUNS ?? 1000);

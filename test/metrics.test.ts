@@ -19,6 +19,8 @@ import type { Driver } from '../fixtures/stacks/src/behaviour.js';
 
 const require = createRequire(import.meta.url);
 const runtime = require('spanweave/runtime') as typeof Runtime;
+// Message hops come with the entry that code compiled from producer and consumer tags imports.
+require('spanweave/runtime/messaging');
 const httpRuntime = require('spanweave/runtime/http') as typeof HttpRuntime;
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 const STACKS = [
@@ -192,7 +194,7 @@ describe('turned off', () => {
       const exporter = new InMemorySpanExporter();
       api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
       api.metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
-      const { run } = require('spanweave/runtime');
+      const { run } = require('spanweave/runtime/messaging');
       run('send', () => undefined, undefined, { kind: 'producer', carrier: () => ({}) });
       reader.collect().then(({ resourceMetrics }) => console.log(JSON.stringify([exporter.getFinishedSpans().length, resourceMetrics.scopeMetrics.length])));
     `;

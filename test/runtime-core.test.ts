@@ -15,6 +15,8 @@ import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 
 const require = createRequire(import.meta.url);
 const runtime = require('spanweave/runtime') as typeof Runtime;
+// Message hops come with the entry that code compiled from producer and consumer tags imports.
+require('spanweave/runtime/messaging');
 const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, AlwaysOffSampler } = require('@opentelemetry/sdk-trace-base') as typeof SdkTraceBase;
 
 let sdk: TestSdk | undefined;

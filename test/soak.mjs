@@ -136,7 +136,7 @@ await app.close();
 
 // Then a flood of hostile context through a consumer (a queue hands over whatever it was given):
 // megabyte traceparent, tracestate and baggage values, 10,000 tracestate members, binary junk.
-const runtime = require('spanweave/runtime');
+const runtime = require('spanweave/runtime/messaging'); // the entry consumer tags compile to
 const huge = 'x'.repeat(1 << 20);
 const hostile = [
   { traceparent: huge, tracestate: huge, baggage: huge },

@@ -9,6 +9,7 @@ export const RUNTIME_MODULES = {
   'nice-grpc': { specifier: 'spanweave/runtime/nice-grpc', localName: 'spanweave_nice_grpc' },
   nestjs: { specifier: 'spanweave/runtime/nestjs', localName: 'spanweave_nestjs' },
   http: { specifier: 'spanweave/runtime/http', localName: 'spanweave_http' },
+  messaging: { specifier: 'spanweave/runtime/messaging', localName: 'spanweave_messaging' },
 } as const;
 
 export type RuntimeModule = keyof typeof RUNTIME_MODULES;

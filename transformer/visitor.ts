@@ -243,7 +243,7 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     const hop = hopOf(original, tag);
     if (hop === null) return visited;
     const awaitContext = context.awaitContext ? context.transformation : undefined;
-    return wrapFunction(t, body, { runtime: context.runtime('core'), spanName, attributes, hop, awaitContext });
+    return wrapFunction(t, body, { runtime: context.runtime(hop === undefined ? 'core' : 'messaging'), spanName, attributes, hop, awaitContext });
 
     function handled(handler: TracedFunction | string): ts.Node {
       if (typeof handler !== 'string') return handler;

@@ -258,7 +258,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     if (tag.kind === 'grpc.server') return handled(wrapGrpcHandler(editor, fn, { runtime: runtimeName('rpc'), spanName, attributes, options: optionsOf(tag, servedDefinition(fn, member, tag)) }));
     const hop = hopOf(fn, tag);
     if (hop === null) return;
-    wrapFunction(editor, fn, { runtime: runtimeName('core'), spanName, attributes, hop, awaitContext: input.awaitContext });
+    wrapFunction(editor, fn, { runtime: runtimeName(hop === undefined ? 'core' : 'messaging'), spanName, attributes, hop, awaitContext: input.awaitContext });
 
     function handled(problem: string | undefined): void {
       if (problem !== undefined) report(tag.pos, 7, problem, DiagnosticCode.cannotTrace);
