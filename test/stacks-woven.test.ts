@@ -11,7 +11,7 @@ import { stacksSuite } from './suites/stacks.js';
 stacksSuite('weave source');
 
 describe('nice-grpc: the service definition object named where the implementation is', () => {
-  it('for a class implementing the generated interface, an object that satisfies the type, and an object given to server.add', () => {
+  it('for a class implementing the generated interface, an object that satisfies the type, an object given to server.add, and an untyped object or class given to server.add later in the file', () => {
     const emitted = readFileSync(join(fixturesDir, 'stacks/out-weave-source/nice-shapes.js'), 'utf8');
     const named = [...emitted.matchAll(/serve(?:Stream)?\("([^"]+)",[\s\S]*?\{ definition: \{ service: ([\w.]+), key: "(\w+)" \} \}/g)].map(([, name, service, key]) => `${name} ${service}.${key}`);
     expect(named).toEqual([
@@ -21,6 +21,11 @@ describe('nice-grpc: the service definition object named where the implementatio
       'GeneratedInterfaceEcho.chat echo_1.EchoDefinition.chat',
       'satisfiesEcho.say echo_1.EchoDefinition.say',
       'say echo_1.EchoDefinition.say',
+      'laterEcho.say echo_1.EchoDefinition.say',
+      'laterEcho.count echo_1.EchoDefinition.count',
+      'laterEcho.collect echo_1.EchoDefinition.collect',
+      'laterEcho.chat echo_1.EchoDefinition.chat',
+      'LaterClassEcho.say echo_1.EchoDefinition.say',
     ]);
   });
 });

@@ -12,7 +12,7 @@ import { stacksSuite } from './suites/stacks.js';
 stacksSuite('tspc');
 
 describe('nice-grpc: the RPC method read from the service definition', () => {
-  it('for a class implementing the generated interface, an object that satisfies the type, and an object given to server.add', () => {
+  it('for a class implementing the generated interface, an object that satisfies the type, an object given to server.add, and an untyped object or class given to server.add later in the file', () => {
     const emitted = readFileSync(join(fixturesDir, 'stacks/out-tspc/nice-shapes.js'), 'utf8');
     const named = [...emitted.matchAll(/serve(?:Stream)?\("([^"]+)",[\s\S]*?\{ method: "([^"]+)" \}/g)].map(([, name, method]) => `${name} ${method}`);
     expect(named).toEqual([
@@ -22,6 +22,11 @@ describe('nice-grpc: the RPC method read from the service definition', () => {
       'GeneratedInterfaceEcho.chat stacks.Echo/Chat',
       'satisfiesEcho.say stacks.Echo/Say',
       'say stacks.Echo/Say',
+      'laterEcho.say stacks.Echo/Say',
+      'laterEcho.count stacks.Echo/Count',
+      'laterEcho.collect stacks.Echo/Collect',
+      'laterEcho.chat stacks.Echo/Chat',
+      'LaterClassEcho.say stacks.Echo/Say',
     ]);
   });
 });

@@ -38,6 +38,8 @@ export const messages = {
     }, so its spans are named "grpc" with rpc.method "_OTHER". Build with type information (tspc, ts-loader without transpileOnly) and type the implementation as ServiceImplementation<typeof XDefinition>.`,
   unreadDefinition: (key: string) =>
     `The RPC method of '${key}' is read at run time from its nice-grpc service definition, and the definition this code names has no value here (a type-only import), so its spans are named "grpc" with rpc.method "_OTHER". Import XDefinition as a value (not \`import type\`), or pass the implementation inline to server.add(XDefinition, {...}).`,
+  unplacedHandler:
+    'This gRPC handler is in a file that imports nice-grpc, which does not tell a handler its method, and no service definition is named for it here, so its spans would be named "grpc" with rpc.method "_OTHER". Type its implementation as ServiceImplementation<typeof XDefinition>, or give the implementation to server.add(XDefinition, impl) in this file.',
   outsideJsDoc: (name: string) => `@${name} is in a '//' or '/* */' comment, where it is not read. Write it in a JSDoc comment: /** @${name} */.`,
   unattached: (name: string) =>
     `@${name} is not directly above a function, method, class or object literal (or a variable, property or export default holding one). Move the comment there.`,

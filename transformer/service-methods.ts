@@ -6,7 +6,8 @@ import type { TracedFunction } from './rewrite.js';
  * handler which method it serves (nice-grpc): the handler is a member of an object literal or
  * class typed `ServiceImplementation<typeof XDefinition>` or implementing ts-proto's generated
  * `XServiceImplementation` (not grpc-js's `UntypedServiceImplementation`), or of an object literal
- * passed inline to `server.add(XDefinition, {...})`.
+ * passed inline to `server.add(XDefinition, {...})`; failing those, the implementation given to
+ * `server.add(XDefinition, impl)` (or `new Impl()`) elsewhere in the same file.
  */
 export type DefinitionSite = { readonly typeQuery: ts.TypeNode } | { readonly generatedInterface: ts.TypeReferenceNode | ts.ExpressionWithTypeArguments } | { readonly value: ts.Expression };
 
@@ -39,7 +40,49 @@ export function definitionSiteOf(tsInstance: typeof ts, fn: TracedFunction): { k
       return { key, site: { generatedInterface: type } };
     }
   }
-  return undefined;
+  const served = implementationName(tsInstance, owner);
+  const definition = served === undefined ? undefined : addedImplementations(tsInstance, owner.getSourceFile()).get(served);
+  return definition === undefined ? undefined : { key, site: { value: definition } };
+}
+
+/** Whether a file imports nice-grpc, so that a gRPC handler in it whose method cannot be named is worth a warning. */
+export function importsNiceGrpc(tsInstance: typeof ts, file: ts.SourceFile): boolean {
+  return file.statements.some((statement) => tsInstance.isImportDeclaration(statement) && tsInstance.isStringLiteral(statement.moduleSpecifier) && NICE_GRPC_MODULES.has(statement.moduleSpecifier.text));
+}
+
+const NICE_GRPC_MODULES = new Set(['nice-grpc', 'nice-grpc-common']);
+
+/**
+ * How a later `server.add(XDefinition, ...)` names the implementation `owner`: `impl` for an object
+ * literal held by `const impl =`, `new Impl` for a class `Impl` (given as `new Impl(...)`).
+ */
+function implementationName(tsInstance: typeof ts, owner: ts.Node): string | undefined {
+  const holder = owner.parent;
+  const variable = tsInstance.isVariableDeclaration(holder) && tsInstance.isIdentifier(holder.name) ? holder.name.text : undefined;
+  if (tsInstance.isObjectLiteralExpression(owner)) return variable;
+  if (!tsInstance.isClassLike(owner)) return undefined;
+  const name = owner.name?.text ?? variable;
+  return name === undefined ? undefined : `new ${name}`;
+}
+
+const addedInFile = new WeakMap<ts.SourceFile, ReadonlyMap<string, ts.Expression>>();
+
+/** The definitions a file's `x.add(XDefinition, impl)` calls give, by implementationName; the first call wins. */
+function addedImplementations(tsInstance: typeof ts, file: ts.SourceFile): ReadonlyMap<string, ts.Expression> {
+  let added = addedInFile.get(file);
+  if (added !== undefined) return added;
+  const found = new Map<string, ts.Expression>();
+  const visit = (node: ts.Node): void => {
+    if (tsInstance.isCallExpression(node) && node.arguments.length === 2 && tsInstance.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'add') {
+      const [definition, implementation] = node.arguments as unknown as [ts.Expression, ts.Expression];
+      const name = tsInstance.isIdentifier(implementation) ? implementation.text : tsInstance.isNewExpression(implementation) && tsInstance.isIdentifier(implementation.expression) ? `new ${implementation.expression.text}` : undefined;
+      if (name !== undefined && !found.has(name)) found.set(name, definition);
+    }
+    tsInstance.forEachChild(node, visit);
+  };
+  visit(file);
+  addedInFile.set(file, (added = found));
+  return added;
 }
 
 /**

@@ -4,7 +4,7 @@ import { clientStackOf } from './client-stacks.js';
 import { findGrpcCalls, findHttpCalls, type ClientCall } from './calls.js';
 import { DiagnosticCode, type Report } from './diagnostics.js';
 import { messages } from './messages.js';
-import { definitionSiteOf, rpcMethodOf } from './service-methods.js';
+import { definitionSiteOf, importsNiceGrpc, rpcMethodOf } from './service-methods.js';
 import { inferSpanName } from './naming.js';
 import {
   isAlreadyWrapped,
@@ -279,11 +279,15 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
   /**
    * The `package.Service/Method` of a handler whose stack does not tell it (nice-grpc), read from
    * its service definition's type; a warning where the source names a definition but the build
-   * cannot read it (no type checker, or a definition without the method).
+   * cannot read it (no type checker, or a definition without the method), or names none in a file
+   * that imports nice-grpc.
    */
   function servedMethod(fn: TracedFunction, tag: TracedTag): string | undefined {
     const found = definitionSiteOf(t, fn);
-    if (found === undefined) return undefined;
+    if (found === undefined) {
+      if (!tag.implicit && importsNiceGrpc(t, file)) report(fn.getStart(file), 1, messages.unplacedHandler, DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);
+      return undefined;
+    }
     const method = context.checker && rpcMethodOf(t, context.checker, found.key, found.site);
     if (method === undefined && !tag.implicit) {
       report(fn.getStart(file), found.key.length, messages.unreadMethod(found.key, context.checker ? 'unreadable' : 'no types'), DiagnosticCode.noEffect, t.DiagnosticCategory.Warning);

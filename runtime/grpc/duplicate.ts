@@ -1,4 +1,4 @@
-import { diag } from '../api.js';
+import { warnOnce } from '../process-warning.js';
 
 const MESSAGE =
   'spanweave: @opentelemetry/instrumentation-grpc also traces @grpc/grpc-js, so each RPC through a spanweave gRPC ' +
@@ -27,11 +27,7 @@ export function checkDuplicateInstrumentation(): void {
 type GrpcJs = typeof import('@grpc/grpc-js');
 
 function warnIfWrapped({ Client, Server }: GrpcJs): void {
-  if (!isWrapped(Server.prototype.register) && !isWrapped(Client.prototype.makeUnaryRequest)) return;
-  // diag prints nothing unless the app set a logger; a process warning is printed by default.
-  const node = globalThis.process;
-  if (typeof node?.emitWarning === 'function') node.emitWarning(MESSAGE, { code: 'SPANWEAVE_DUPLICATE_GRPC' });
-  else diag.warn(MESSAGE);
+  if (isWrapped(Server.prototype.register) || isWrapped(Client.prototype.makeUnaryRequest)) warnOnce('duplicate grpc', 'SPANWEAVE_DUPLICATE_GRPC', () => MESSAGE);
 }
 
 function isWrapped(fn: unknown): boolean {

@@ -1,5 +1,4 @@
 import type { Tracer } from '@opentelemetry/api';
-import { diag } from '../api.js';
 import { merged, type AttributeSource } from '../attributes.js';
 import { carrierGetter } from '../carriers.js';
 import type { GrpcTagOptions } from '../rpc-core/options.js';
@@ -7,6 +6,7 @@ import { addressAttributes } from '../rpc-core/peer.js';
 import { metadataAttributes } from '../rpc-core/metadata.js';
 import { countRequests, settledBy, type ServerStack } from '../rpc-core/served.js';
 import { ServerSpan } from '../rpc-core/server-span.js';
+import { warnOnce } from '../process-warning.js';
 import { Status, statusOf } from '../rpc-core/status.js';
 
 /** nice-grpc handlers `(request | requests, context: CallContext)`. */
@@ -35,8 +35,9 @@ function isNiceContext(value: unknown): value is NiceCallContext {
 /**
  * The SERVER span of a nice-grpc handler (`server.add(Definition, impl)`). nice-grpc hands a
  * handler no method name, so the transformer resolves it from the service definition at compile
- * time (`options.method`); without it the span is named as the conventions say for an unknown
- * method (`grpc`, `rpc.method` = `_OTHER`), after one warning. Its end: return, throw (a
+ * time (`options.method`) or names the definition it reads at run time (`options.definition`);
+ * without either the span is named as the conventions say for an unknown method (`grpc`,
+ * `rpc.method` = `_OTHER`), after one process warning. Its end: return, throw (a
  * `ServerError`'s code), or the abort of `context.signal` (CANCELLED: nice-grpc does not tell a
  * handler its deadline, so one that expires shows as a cancel).
  */
@@ -77,16 +78,15 @@ function definedMethod(service: unknown, key: string): string | undefined {
   return typeof path === 'string' ? path.replace(/^\//, '') : undefined;
 }
 
-const warned = new Set<string>();
-
+/** `_OTHER`, after one process warning per handler naming the fix. */
 function unknownMethod(name: string): string {
-  if (!warned.has(name)) {
-    warned.add(name);
-    diag.warn(
-      `spanweave: the nice-grpc handler ${name} has no method name: nice-grpc does not pass one to handlers, and the build found no service definition for it. ` +
-        'Its spans are named "grpc" with rpc.method "_OTHER". Type the implementation as ServiceImplementation<typeof XDefinition> (or implement the generated XServiceImplementation) and build with type information (tspc, ts-loader without transpileOnly).',
-    );
-  }
+  warnOnce(
+    `nice-grpc ${name}`,
+    'SPANWEAVE_UNKNOWN_METHOD',
+    () =>
+      `spanweave: the nice-grpc handler ${name} has no method name: nice-grpc does not pass one to handlers, and the build found no service definition for it, so its spans are named "grpc" with rpc.method "_OTHER". ` +
+      'Type the implementation as ServiceImplementation<typeof XDefinition> (or implement the generated XServiceImplementation), or give it to server.add(XDefinition, impl) in the file that declares it.',
+  );
   return '_OTHER';
 }
 

@@ -1,5 +1,4 @@
 import type { Tracer } from '@opentelemetry/api';
-import { diag } from '../api.js';
 import type { AttributeSource } from '../attributes.js';
 import { connectServer } from '../connect/server.js';
 import { grpcJsServer } from '../grpc/server.js';
@@ -8,6 +7,7 @@ import { niceGrpcServer } from '../nice-grpc/server.js';
 import type { GrpcTagOptions } from '../rpc-core/options.js';
 import type { Served, ServerStack } from '../rpc-core/served.js';
 import { ServedStream } from '../rpc-core/stream.js';
+import { warnOnce } from '../process-warning.js';
 import { sdkSafely, withContext } from '../span.js';
 import { activeTracer } from '../tracer.js';
 
@@ -60,15 +60,13 @@ function recognise(tracer: Tracer, name: string, args: readonly unknown[], attri
   return unrecognised(name);
 }
 
-const warned = new Set<string>();
-
-/** Warns once per handler, as a process warning (printed by default; diag where there is none). */
+/** Warns once per handler. */
 function unrecognised(name: string): undefined {
-  if (warned.has(name)) return undefined;
-  warned.add(name);
-  const message = `spanweave: the @traced grpc.server handler ${name} was called with arguments of no gRPC stack spanweave knows (grpc-js, Connect, nice-grpc, NestJS), so it runs untraced. An arrow handler must declare its second parameter: (request, context) => ...`;
-  const node = globalThis.process;
-  if (typeof node?.emitWarning === 'function') node.emitWarning(message, { code: 'SPANWEAVE_UNTRACED_HANDLER' });
-  else diag.warn(message);
+  warnOnce(
+    `untraced ${name}`,
+    'SPANWEAVE_UNTRACED_HANDLER',
+    () =>
+      `spanweave: the @traced grpc.server handler ${name} was called with arguments of no gRPC stack spanweave knows (grpc-js, Connect, nice-grpc, NestJS), so it runs untraced. An arrow handler must declare its second parameter: (request, context) => ...`,
+  );
   return undefined;
 }

@@ -45,10 +45,15 @@ interface Modules {
   'nice-grpc': StackModule & { publicNiceEcho: object };
   nestjs: StackModule & { NestEcho: Function; Prefixer: Function };
 }
+interface NiceCorners {
+  serveLater(shape: 'object' | 'class'): Promise<Server>;
+  unplacedEcho: object;
+}
 
 export function stacksSuite(path: CompilePath): void {
   let sdk: TestSdk;
   let modules: Modules;
+  let niceCorners: NiceCorners;
   const servers = new Map<Stack, Server>();
   const drivers = new Map<Stack, Driver>();
 
@@ -58,6 +63,7 @@ export function stacksSuite(path: CompilePath): void {
     expect(build.output).toBe('');
     sdk = installSdk();
     modules = { 'grpc-js': build.load('grpc-js'), connect: build.load('connect'), 'nice-grpc': build.load('nice'), nestjs: build.load('nest') };
+    niceCorners = { ...build.load<Pick<NiceCorners, 'serveLater'>>('nice-shapes'), ...build.load<Pick<NiceCorners, 'unplacedEcho'>>('nice-unplaced') };
     for (const stack of STACKS) {
       const server = await modules[stack].startServer();
       servers.set(stack, server);
@@ -342,6 +348,48 @@ export function stacksSuite(path: CompilePath): void {
       }
       expect(sdk.spans()).toEqual([]);
       expect(warnings).toEqual([expect.stringContaining('handler publicNiceEcho.say was called with arguments of no gRPC stack spanweave knows')]);
+    });
+  });
+
+  describe('nice-grpc: an implementation with no type', () => {
+    it.each([
+      ['an object', 'object'],
+      ['a class', 'class'],
+    ] as const)('%s given to server.add later in its file: its spans name the method', async (_, shape) => {
+      const server = await niceCorners.serveLater(shape);
+      const client = modules['nice-grpc'].driver(server.address);
+      try {
+        expect(await client.say({ text: 'x' })).toBe(shape === 'object' ? 'later(x)' : 'later class(x)');
+        const span = only(await spansWhenDone(2), SpanKind.SERVER);
+        expect(span.name).toBe('stacks.Echo/Say');
+        expect(span.attributes['rpc.method']).toBe('stacks.Echo/Say');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    it('one served from another file, which names no definition: spans say the method is unknown, after one process warning naming the fix', async () => {
+      const warnings: string[] = [];
+      const listen = (warning: Error & { code?: string }) => warning.code === 'SPANWEAVE_UNKNOWN_METHOD' && warnings.push(warning.message);
+      process.on('warning', listen);
+      const server = await modules['nice-grpc'].startServer(niceCorners.unplacedEcho);
+      const client = modules['nice-grpc'].driver(server.address);
+      try {
+        expect(await client.say({ text: 'a' })).toBe('unplaced(a)');
+        expect(await client.say({ text: 'b' })).toBe('unplaced(b)');
+        const servers = (await spansWhenDone(4)).filter((span) => span.kind === SpanKind.SERVER);
+        expect(servers.map((span) => [span.name, span.attributes['rpc.method'], span.attributes['code.function.name']])).toEqual([
+          ['grpc', '_OTHER', 'unplacedEcho.say'],
+          ['grpc', '_OTHER', 'unplacedEcho.say'],
+        ]);
+        await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      } finally {
+        process.off('warning', listen);
+        client.close();
+        await server.close();
+      }
+      expect(warnings).toEqual([expect.stringMatching(/handler unplacedEcho\.say has no method name.*server\.add\(XDefinition, impl\) in the file that declares it/)]);
     });
   });
 

@@ -9,7 +9,7 @@ import { clientStackOf, findHttpCalls, isOptionalCall, type HttpCall } from './c
 import { Editor, wrapCallConstruction, wrapClientConstruction, wrapFunction, wrapGrpcHandler, wrapHttpCall, wrapHttpHandler } from './emit.js';
 import { moduleBindings, type ModuleBindings } from './modules.js';
 import { inferSpanName } from './naming.js';
-import { definitionOf } from './service-definition.js';
+import { ServiceDefinitions } from './service-definition.js';
 import { boundNames, forEachChild, isFunctionLike, nextTokenAfter, Parents, unwrap, type FunctionLike } from './syntax.js';
 
 export interface PlanDiagnostic {
@@ -60,6 +60,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   const optedOut = new Set<FunctionLike>();
   const httpCalls = new Map<CallExpression, HttpCall>();
   const constructions = new Map<NewExpression | CallExpression, TracedTag>();
+  const definitions = new ServiceDefinitions(text, parents, bindings, program);
 
   // Each tag comment belongs to the outermost node that starts at the comment's next token (or
   // right after a decorated node's last decorator) and may carry a tag.
@@ -85,6 +86,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   const visit = (node: Node, parent: Node | undefined): void => {
     editor.mark(node.start);
     if (input.traceAll && parent) parents.set(node, parent);
+    if (node.type === 'CallExpression') definitions.noteCall(node);
     path.push(node);
     const attached = attachedComments(node);
     if (attached.length > 0 && mayCarryTag(node)) {
@@ -265,10 +267,16 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     }
   }
 
-  /** The service definition a nice-grpc handler's method is read from at run time; a warning where a site names one that has no value. */
+  /**
+   * The service definition a nice-grpc handler's method is read from at run time; a warning where a
+   * site names one that has no value, or none is named in a file that imports nice-grpc.
+   */
   function servedDefinition(fn: FunctionLike, member: Node | undefined, tag: TracedTag): string | undefined {
-    const found = definitionOf(text, parents, bindings, member ?? parents.skippingWrappers(fn));
-    if (found === undefined) return undefined;
+    const found = definitions.of(member ?? parents.skippingWrappers(fn));
+    if (found === undefined) {
+      if (!tag.implicit && definitions.importsNiceGrpc) warn(fn.start, 1, messages.unplacedHandler);
+      return undefined;
+    }
     if ('service' in found) return `definition: { service: ${found.service}, key: ${JSON.stringify(found.key)} }`;
     if (!tag.implicit) warn(fn.start, found.unreadable.length, messages.unreadDefinition(found.unreadable));
     return undefined;
