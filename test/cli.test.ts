@@ -169,6 +169,19 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(readdirSync(dir)).not.toContain('out');
   });
 
+  it.each(['ts7', 'project'] as const)('%s: the tsconfig entry\'s awaitContext reaches the weave, as it does tspc', async (typescript) => {
+    const dir = copyFixture(`await-context-${typescript}`);
+    const checkout = () => readFileSync(join(dir, 'out/shop.js'), 'utf8');
+    expect((await build(dir, [], typescript)).status).toBe(0);
+    expect(checkout()).not.toContain('.resuming(');
+    const tsconfig = join(dir, 'tsconfig.json');
+    writeFileSync(tsconfig, readFileSync(tsconfig, 'utf8').replace('{ "transform": "spanweave/transformer" }', '{ "transform": "spanweave/transformer", "awaitContext": true }'));
+    const run = await build(dir, ['--incremental', 'false'], typescript);
+    expect(run.status, output(run)).toBe(0);
+    expect(checkout()).toContain('.resuming(');
+    expect((await report(dir)).spans.map((s) => `${s.name}<${s.parent ?? ''}`)).toEqual(SPANS);
+  });
+
   it('ES module output gets the runtime as an import', async () => {
     const dir = copyFixture('esm');
     const run = await build(dir, ['--module', 'esnext', '--moduleResolution', 'bundler']);

@@ -216,7 +216,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     await expect(building).rejects.toThrow(/lists files in traceAll, but the plugin was created in .*spanweave\(\{ traceAll: \[\.\.\.\] \}\)/);
   });
 
-  it('Vite: awaitContext is on for client code and off for SSR unless set', async () => {
+  it('Vite: awaitContext is on for client code and off for SSR unless set, by the plugin or the tsconfig entry', async () => {
     const { build: viteBuild } = await import('vite');
     const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
     const dir = project('await-context-vite', { 'main.ts': '/** @traced */\nexport async function go(x: Promise<number>) {\n  return (await x) + 1;\n}\n' });
@@ -229,6 +229,9 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(await built(true)).not.toContain('.resuming(');
     expect(await built(true, true)).toContain('.resuming(');
     expect(await built(false, false)).not.toContain('.resuming(');
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "compilerOptions": { "plugins": [{ "transform": "spanweave/transformer", "awaitContext": true }] } }\n');
+    expect(await built(true)).toContain('.resuming(');
+    expect(await built(true, false)).not.toContain('.resuming(');
   });
 
   // Each tool finds the tsconfig.json from its own root (here the folder the build runs in); comments,

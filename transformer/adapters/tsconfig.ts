@@ -12,10 +12,18 @@ export interface AdapterOptions {
   readonly traceAll?: readonly string[];
   /**
    * A traced async function's span stays active across each `await` (the transformer's option
-   * awaitContext). Default: on where the build is for the browser (Vite's client code, esbuild's
-   * `platform: 'browser'`), where no context manager follows an await; off elsewhere.
+   * awaitContext). Default: the `awaitContext` of the spanweave entry in the tsconfig's `plugins`,
+   * else on where the build is for the browser (Vite's client code, esbuild's `platform:
+   * 'browser'`), where no context manager follows an await, and off elsewhere.
    */
   readonly awaitContext?: boolean;
+}
+
+/** What applies to a project: the plugin's options, else its tsconfig's spanweave entry. */
+export interface ProjectSettings {
+  /** Globs of the files to trace whole, absolute. */
+  readonly traceAll: readonly string[];
+  readonly awaitContext: boolean | undefined;
 }
 
 interface TsConfig {
@@ -26,18 +34,22 @@ interface TsConfig {
 interface PluginEntry {
   readonly transform?: string;
   readonly traceAll?: readonly string[];
+  readonly awaitContext?: boolean;
 }
 
 /**
- * The `traceAll` globs of the project at `root`, made absolute (relative to the tsconfig's
+ * The settings of the project at `root`, `traceAll` made absolute (relative to the tsconfig's
  * folder), read without TypeScript: the file's own `compilerOptions.plugins`, else those of the
  * files it extends by path (a base from a package carries no spanweave entry).
  */
-export function traceAllGlobs(options: AdapterOptions, root: string): string[] {
+export function projectSettings(options: AdapterOptions, root: string): ProjectSettings {
   const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : nearestTsconfig(root);
-  const patterns = options.traceAll ?? (path === undefined ? undefined : spanweaveEntry(path)?.traceAll);
+  const entry = path === undefined ? undefined : spanweaveEntry(path);
   const dir = path === undefined ? root : dirname(path);
-  return (patterns ?? []).map((pattern) => resolve(dir, pattern));
+  return {
+    traceAll: (options.traceAll ?? entry?.traceAll ?? []).map((pattern) => resolve(dir, pattern)),
+    awaitContext: options.awaitContext ?? entry?.awaitContext,
+  };
 }
 
 /** The nearest tsconfig.json at or above `dir`, as `tsc` finds it. */

@@ -1,6 +1,6 @@
 import { globMatcher } from '../utils/glob.js';
 import { formatDiagnostics, weave, type SourceMap } from '../weave/index.js';
-import { traceAllGlobs, type AdapterOptions } from './tsconfig.js';
+import { projectSettings, type AdapterOptions, type ProjectSettings } from './tsconfig.js';
 
 /** What a bundler plugin does with one file: the woven code and map, or the problems to report. */
 export interface Woven {
@@ -21,20 +21,20 @@ export class Weaver {
    * without a tag may be passed over by its text (a hook filter) before the tool's root is known.
    */
   readonly tagsOnly: boolean;
-  private listedInTraceAll: ((fileName: string) => boolean) | undefined;
+  private settings: (ProjectSettings & { listedInTraceAll(fileName: string): boolean }) | undefined;
 
   /** `root`: the folder the tsconfig is looked for from, the tool's own root where it has one. */
   constructor(
     private readonly options: AdapterOptions,
     private root = process.cwd(),
   ) {
-    this.tagsOnly = traceAllGlobs(options, root).length === 0;
+    this.tagsOnly = projectSettings(options, root).traceAll.length === 0;
   }
 
   /** The tool's root, once its configuration says it (Vite's `root`, webpack's `context`). */
   setRoot(root: string): void {
     this.root = root;
-    if (this.tagsOnly && traceAllGlobs(this.options, root).length > 0) {
+    if (this.tagsOnly && projectSettings(this.options, root).traceAll.length > 0) {
       throw new Error(
         `spanweave: the tsconfig found from the build's root ${root} lists files in traceAll, but the plugin was created in ${process.cwd()}, whose tsconfig lists none, and passes over files without tags. ` +
           `Run the build from ${root}, or name the files: spanweave({ traceAll: [...] }).`,
@@ -44,10 +44,13 @@ export class Weaver {
 
   /** `forBrowser`: whether the file is built for a page, where awaitContext defaults to on (no context manager follows an await there). */
   weave(code: string, fileName: string, forBrowser: boolean): Woven | undefined {
-    this.listedInTraceAll ??= globMatcher(traceAllGlobs(this.options, this.root));
-    const traceAll = this.listedInTraceAll(fileName);
+    if (this.settings === undefined) {
+      const settings = projectSettings(this.options, this.root);
+      this.settings = { ...settings, listedInTraceAll: globMatcher(settings.traceAll) };
+    }
+    const traceAll = this.settings.listedInTraceAll(fileName);
     if (!traceAll && !code.includes('traced')) return undefined;
-    const woven = weave(fileName, code, { traceAll, awaitContext: this.options.awaitContext ?? forBrowser });
+    const woven = weave(fileName, code, { traceAll, awaitContext: this.settings.awaitContext ?? forBrowser });
     if (woven === undefined) return undefined;
     const report = woven.diagnostics.length === 0 ? undefined : formatDiagnostics(woven.diagnostics, this.root);
     if (report !== undefined && woven.diagnostics.some((diagnostic) => diagnostic.category === 'error')) return { error: report };

@@ -74,11 +74,11 @@ function traceEmits(typescript: typeof ts, program: ts.Program): void {
   };
 }
 
-/** The options of the tsconfig's spanweave plugin entry (`traceAll`), as tspc would pass them. */
+/** The options of the tsconfig's spanweave plugin entry (`traceAll`, `awaitContext`), as tspc would pass them. */
 function pluginOptions(options: ts.CompilerOptions): SpanweaveOptions {
   const entries = (options.plugins ?? []) as ReadonlyArray<{ transform?: string } & SpanweaveOptions>;
   const entry = entries.find((candidate) => candidate.transform?.startsWith('spanweave/transformer'));
-  return entry?.traceAll ? { traceAll: entry.traceAll } : {};
+  return { ...(entry?.traceAll && { traceAll: entry.traceAll }), ...(entry?.awaitContext !== undefined && { awaitContext: entry.awaitContext }) };
 }
 
 function findConfigFile(typescript: typeof ts, project: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { traceAllGlobs } from '../adapters/tsconfig.js';
+import { projectSettings } from '../adapters/tsconfig.js';
 import { globMatcher } from '../utils/glob.js';
 import { formatDiagnostics, type WeaveDiagnostic } from '../weave/index.js';
 import { isWatch } from './arguments.js';
@@ -26,7 +26,8 @@ export async function buildWithNativeTsc(tsc: string, args: readonly string[], l
     return 1;
   }
   const state = WovenState.open(project.buildInfoFile, log);
-  const tracesAll = globMatcher(traceAllGlobs({ tsconfig: project.configFile }, process.cwd()));
+  const settings = projectSettings({ tsconfig: project.configFile }, process.cwd());
+  const weaving = { tracesAll: globMatcher(settings.traceAll), awaitContext: settings.awaitContext === true };
   const stillEmitted = (file: string): boolean => project.sourceOf(file) !== undefined;
   const watching = isWatch(args);
 
@@ -34,7 +35,7 @@ export async function buildWithNativeTsc(tsc: string, args: readonly string[], l
     const javascript = files.filter((file) => JAVASCRIPT.test(file));
     const woven: string[] = [];
     for (const file of javascript) {
-      const result = weaveEmittedFile(file, project, tracesAll, watching);
+      const result = weaveEmittedFile(file, project, weaving, watching);
       state.record(file, result.diagnostics);
       if (result.rewritten) woven.push(relative(process.cwd(), file));
     }

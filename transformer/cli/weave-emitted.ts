@@ -18,11 +18,11 @@ export interface WovenFile {
  * Weaves one JavaScript file tsc emitted, in place, with its source map chained to the TypeScript
  * and the map comment kept where tsc put it; reports the tags tsc's emit dropped.
  */
-export function weaveEmittedFile(file: string, project: NativeProject, tracesAll: (sourceFile: string) => boolean, watching: boolean): WovenFile {
+export function weaveEmittedFile(file: string, project: NativeProject, settings: { tracesAll(sourceFile: string): boolean; awaitContext: boolean }, watching: boolean): WovenFile {
   const code = readFileSync(file, 'utf8');
   const sourceFile = project.sourceOf(file);
   const source = sourceFile === undefined ? undefined : emittedSource(sourceFile, code);
-  const result = weave(file, code, { traceAll: sourceFile !== undefined && tracesAll(sourceFile), format: emittedFormat(file, sourceFile, project.module) });
+  const result = weave(file, code, { traceAll: sourceFile !== undefined && settings.tracesAll(sourceFile), awaitContext: settings.awaitContext, format: emittedFormat(file, sourceFile, project.module) });
   const emitted = readEmittedMap(file, code);
   const diagnostics = [...(source ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))];
   // In watch mode tsc may have written the file again meanwhile: its next list names it.
