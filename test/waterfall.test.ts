@@ -136,6 +136,33 @@ describe('the OTLP/JSON receiver (spans of services in other processes)', () => 
       await receiver.close();
     }
   });
+
+  // A page's exporter posts JSON from another origin, which the browser preflights (the demo's
+  // click trace in test/demo.test.ts is the same in Chromium).
+  it('answers the preflight of a page from another origin, and lets the page read its answers', async () => {
+    const receiver = await startWaterfallReceiver();
+    try {
+      const origin = 'http://127.0.0.1:5173';
+      const preflight = await fetch(`${receiver.endpoint}/v1/traces`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith('access-control-')))).toEqual({
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      });
+      expect((await fetch(`${receiver.endpoint}/`, { method: 'OPTIONS', headers: { origin } })).status).toBe(404);
+      const post = (body: string) => fetch(`${receiver.endpoint}/v1/traces`, { method: 'POST', body, headers: { origin, 'content-type': 'application/json' } });
+      for (const answer of [await post('{"resourceSpans": []}'), await post('{')]) {
+        expect(answer.headers.get('access-control-allow-origin'), String(answer.status)).toBe('*');
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
 });
 
 describe('the operations table (duration histograms the official OTLP/HTTP JSON exporter sends)', () => {

@@ -25,6 +25,12 @@ export interface WaterfallReceiver {
 }
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * A page's OTLP exporter posts JSON from the page's origin, which the browser preflights: every
+ * answer allows any origin (the receiver is a development tool on 127.0.0.1; no credentials are
+ * allowed), and a preflight gets POST and the headers it asks for.
+ */
+const CORS = { 'access-control-allow-origin': '*' };
 
 /**
  * An OTLP/HTTP receiver for traces and metrics in JSON, so that services in several processes can
@@ -44,9 +50,15 @@ export async function startWaterfallReceiver(options: ReceiverOptions = {}): Pro
   };
   const server = createServer((req, res) => {
     const reply = (status: number, body: object): void => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      res.writeHead(status, { ...CORS, 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    const handle = req.method === 'POST' ? accept[req.url?.split('?')[0] ?? ''] : undefined;
+    const path = req.url?.split('?')[0] ?? '';
+    if (req.method === 'OPTIONS' && accept[path] !== undefined) {
+      const headers = req.headers['access-control-request-headers'];
+      res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'POST', ...(headers && { 'access-control-allow-headers': headers }), 'access-control-max-age': '600' }).end();
+      return;
+    }
+    const handle = req.method === 'POST' ? accept[path] : undefined;
     if (handle === undefined) return reply(404, { message: 'only POST /v1/traces and /v1/metrics are served' });
     if (!req.headers['content-type']?.startsWith('application/json')) {
       return reply(415, { message: 'this receiver reads OTLP/JSON: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json' });
