@@ -83,13 +83,15 @@ it.skipIf(!available)('two interleaved clicks keep their own traces, each step a
 it.skipIf(!available)('fetch after an await: a CLIENT span under the click, its context sent; a network error is an error span', async () => {
   const page = await browser.newPage();
   await page.goto(origin);
-  const result = await page.evaluate((base) => (globalThis as unknown as { order(base: string): Promise<unknown[]> }).order(base), origin);
+  const result = await page.evaluate(() => (globalThis as unknown as { order(): Promise<unknown[]> }).order());
   // The response, the very TypeError of the failed fetch, and the caller's init untouched.
   expect(result).toEqual([201, 'TypeError', { method: 'POST', headers: { 'x-order': 'one' } }]);
   const spans = await page.evaluate(() => (globalThis as unknown as { spans(): PageSpan[] }).spans());
   const click = spans.find((span) => span.name === 'order.click')!;
   const [sent, failed] = spans.filter((span) => span.parent === click.id);
-  expect(sent).toMatchObject({ name: 'POST', kind: 2, error: false, trace: click.trace, attributes: { 'http.response.status_code': 201 } });
+  // The relative URL resolved as fetch resolves it, against the page's address.
+  const { port } = new URL(origin);
+  expect(sent).toMatchObject({ name: 'POST', kind: 2, error: false, trace: click.trace, attributes: { 'http.response.status_code': 201, 'url.full': `${origin}/api/order`, 'server.address': '127.0.0.1', 'server.port': Number(port) } });
   expect(failed).toMatchObject({ name: 'POST', kind: 2, error: true, trace: click.trace, attributes: { 'error.type': 'TypeError' } });
   expect(received).toEqual([`00-${click.trace}-${sent!.id}-01`]);
   await page.close();

@@ -19,7 +19,7 @@ export function fetch(fetchFn: unknown, ...args: unknown[]): unknown {
   if (tracer === undefined) return (fetchFn as AnyFunction)(...args);
   const [input, init] = args as [unknown, Record<string, unknown> | undefined];
   const request = typeof Request === 'function' && input instanceof Request ? input : undefined;
-  const url = parseUrl(request ? request.url : input);
+  const url = parseUrl(request ? request.url : input, pageAddress());
   const method = (typeof init?.method === 'string' ? init.method : undefined) ?? request?.method ?? 'GET';
   const exchange = sdkSafely(() => startClientSpan(tracer, method, url));
   if (exchange === undefined) return (fetchFn as AnyFunction)(...args);
@@ -87,9 +87,14 @@ export function fail(exchange: ClientExchange, error: unknown): void {
   exchange.duration?.record(outcome, exchange.context);
 }
 
-export function parseUrl(value: unknown): URL | undefined {
+/** Where a page's (or a worker's) relative fetch URL resolves from; none in Node. */
+function pageAddress(): string | undefined {
+  return (globalThis as { location?: { href?: string } }).location?.href;
+}
+
+export function parseUrl(value: unknown, base?: string): URL | undefined {
   try {
-    return value instanceof URL ? value : typeof value === 'string' ? new URL(value) : undefined;
+    return value instanceof URL ? value : typeof value === 'string' ? new URL(value, base) : undefined;
   } catch {
     return undefined;
   }
