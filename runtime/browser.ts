@@ -9,6 +9,7 @@ export { runAsyncGenerator, runGenerator } from './generator.js';
 export { iterate, resuming } from './resume.js';
 export { extract, inject, withSpan, type WithSpanOptions } from './manual.js';
 export { carrierGetter, carrierSetter } from './carriers.js';
+export { propagateTraceHeaderCorsUrls } from './trace-header-origins.js';
 export type { Hop } from './hop.js';
 export type { AttributeSource } from './attributes.js';
 export { MAX_VALUE_LENGTH, MAX_ARRAY_LENGTH } from './attributes.js';

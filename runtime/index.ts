@@ -22,6 +22,7 @@ export const extract = extractImpl;
 export const withSpan = withSpanImpl;
 export type { WithSpanOptions } from './manual.js';
 export { carrierGetter, carrierSetter } from './carriers.js';
+export { propagateTraceHeaderCorsUrls } from './trace-header-origins.js';
 export type { Hop } from './hop.js';
 
 export type { AttributeSource } from './attributes.js';

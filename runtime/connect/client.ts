@@ -8,6 +8,7 @@ import { metadataAttributes } from '../rpc-core/metadata.js';
 import type { GrpcTagOptions } from '../rpc-core/options.js';
 import { addressAttributes } from '../rpc-core/peer.js';
 import { ask, describe, statusOf } from '../rpc-core/status.js';
+import { carriesTraceHeaders } from '../trace-header-origins.js';
 
 /** The method descriptor a Connect client hands its transport (`DescMethod` of @bufbuild/protobuf). */
 interface MethodDescriptor {
@@ -44,9 +45,13 @@ export function create(target: unknown, callee: string | Function, args: unknown
   return result;
 }
 
-/** The same transport, each call of which has a CLIENT span; `baseUrl` gives `server.address` / `server.port`. */
+/**
+ * The same transport, each call of which has a CLIENT span; `baseUrl` (in a page, relative to its
+ * address) gives `server.address` / `server.port`, and whether calls carry the context there.
+ */
 function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTagOptions | undefined): Transport {
-  const server = ask(() => addressAttributes('server', new URL(baseUrl as string).host)) ?? {};
+  const url = ask(() => new URL(baseUrl as string, (globalThis as { location?: { href?: string } }).location?.href));
+  const server = (url && addressAttributes('server', url.host)) ?? {};
   const start = (tracer: Tracer, method: MethodDescriptor, header: unknown): { span: ClientSpan; headers: Headers } | undefined =>
     sdkSafely(() => {
       const headers = new Headers(header as ConstructorParameters<typeof Headers>[0]);
@@ -55,7 +60,7 @@ function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTa
         method: `${method.parent.typeName}/${method.name}`,
         server,
         attributes: metadataAttributes(options?.metadata, (key) => [headers.get(key)], 'request'),
-        carrier: headers,
+        carrier: carriesTraceHeaders(url) ? headers : undefined,
         setter: headersSetter as TextMapSetter<unknown>,
       };
       return { span: new ClientSpan(tracer, context.active(), outgoing, options), headers };

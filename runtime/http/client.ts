@@ -5,14 +5,16 @@ import { headersSetter } from '../headers.js';
 import { startDuration, type Duration } from '../metrics.js';
 import { endSpan, endWithError, sdkSafely } from '../span.js';
 import { activeTracer } from '../tracer.js';
+import { carriesTraceHeaders } from '../trace-header-origins.js';
 import { CLIENT_METRIC_ATTRIBUTES, methodAttributes, redactedUrl, serverAttributes, spanName } from './semconv.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
 /**
  * `fetch(input, init)` in a function tagged `@traced http.client`: a CLIENT span, its context in
- * a copy of the request headers (the caller's objects are not touched), ended when the response
- * headers arrive or the request fails. Resolves to the very Response, rejects with the very error.
+ * a copy of the request headers (the caller's objects are not touched; in a page, for the origins
+ * trace-header-origins.ts allows), ended when the response headers arrive or the request fails.
+ * Resolves to the very Response, rejects with the very error.
  */
 export function fetch(fetchFn: unknown, ...args: unknown[]): unknown {
   const tracer = activeTracer();
@@ -23,9 +25,12 @@ export function fetch(fetchFn: unknown, ...args: unknown[]): unknown {
   const method = (typeof init?.method === 'string' ? init.method : undefined) ?? request?.method ?? 'GET';
   const exchange = sdkSafely(() => startClientSpan(tracer, method, url));
   if (exchange === undefined) return (fetchFn as AnyFunction)(...args);
-  const headers = new Headers((init?.headers ?? request?.headers) as ConstructorParameters<typeof Headers>[0]);
-  propagation.inject(exchange.context, headers, headersSetter);
-  const tracedArgs = [input, { ...init, headers }, ...args.slice(2)];
+  let tracedArgs = args;
+  if (carriesTraceHeaders(url)) {
+    const headers = new Headers((init?.headers ?? request?.headers) as ConstructorParameters<typeof Headers>[0]);
+    propagation.inject(exchange.context, headers, headersSetter);
+    tracedArgs = [input, { ...init, headers }, ...args.slice(2)];
+  }
 
   let result: unknown;
   try {

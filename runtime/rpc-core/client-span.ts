@@ -19,7 +19,7 @@ export interface OutgoingRpc {
   readonly server: Attributes;
   /** The `metadata=` values. */
   readonly attributes: Attributes;
-  /** The call's metadata or headers, which receive the span's context through `setter`. */
+  /** The call's metadata or headers, which receive the span's context through `setter`; none where it must not go. */
   readonly carrier: unknown;
   readonly setter: TextMapSetter<unknown>;
 }
@@ -40,7 +40,7 @@ export class ClientSpan {
     this.context = trace.setSpan(parent, this.span);
     this.messages = options?.messages ? new MessageEvents(this.span) : undefined;
     this.duration = startDuration('rpc.client.call.duration', () => merged(identity, outgoing.server));
-    propagation.inject(this.context, outgoing.carrier, outgoing.setter);
+    if (outgoing.carrier !== undefined) propagation.inject(this.context, outgoing.carrier, outgoing.setter);
   }
 
   /** Ends the span with the call's status (every status but OK is an error on a client), once. */
