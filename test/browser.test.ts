@@ -3,72 +3,39 @@
  * spanweave's plugin under the official web SDK (StackContextManager, no zone.js). Skips with a
  * printed reason where no chromium is installed; fails instead under CI=true.
  */
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM } from './helpers/chromium.js';
-import { fixturesDir, freshDir } from './helpers/paths.js';
+import { pageSpans, servePages, type ServedPages } from './helpers/browser-pages.js';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 
-const available = existsSync(CHROMIUM);
-if (!available) {
-  if (process.env.CI === 'true') throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs it`);
-  console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-}
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-let server: Server;
+const available = chromiumAvailable();
+let pages: ServedPages;
 let origin: string;
 let browser: import('playwright-core').Browser;
 const received: string[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  const { build } = await import('vite');
-  const outDir = freshDir('browser-page');
-  await build({ root: join(fixturesDir, 'browser'), configFile: join(fixturesDir, 'browser/vite.config.mjs'), build: { outDir, emptyOutDir: true } });
-  server = createServer(async (request, response) => {
-    if (request.url === '/api/order') {
-      received.push(String(request.headers.traceparent));
-      response.writeHead(201).end();
-      return;
-    }
-    const path = join(outDir, request.url === '/' ? 'index.html' : request.url!.split('?')[0]!);
-    try {
-      const body = await readFile(path);
-      response.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
+  pages = await servePages((request, response) => {
+    if (request.url !== '/api/order') return false;
+    received.push(String(request.headers.traceparent));
+    response.writeHead(201).end();
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  origin = pages.origin;
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  await pages?.close();
 });
-
-interface PageSpan {
-  name: string;
-  kind: number;
-  error: boolean;
-  attributes: Record<string, unknown>;
-  trace: string;
-  id: string;
-  parent?: string;
-}
 
 it.skipIf(!available)('two interleaved clicks keep their own traces, each step a child of its click', async () => {
   const page = await browser.newPage();
   await page.goto(origin);
   const results = await page.evaluate(() => (globalThis as unknown as { interleaved(): Promise<string[][]> }).interleaved());
   expect(results).toEqual([['x.1', 'x.30', 'x.1'], ['y.15', 'y.1', 'y.30']]);
-  const spans = await page.evaluate(() => (globalThis as unknown as { spans(): PageSpan[] }).spans());
+  const spans = await pageSpans(page);
   const clicks = spans.filter((span) => span.name === 'checkout.click');
   expect(clicks).toHaveLength(2);
   for (const click of clicks) {
@@ -86,7 +53,7 @@ it.skipIf(!available)('fetch after an await: a CLIENT span under the click, its 
   const result = await page.evaluate(() => (globalThis as unknown as { order(): Promise<unknown[]> }).order());
   // The response, the very TypeError of the failed fetch, and the caller's init untouched.
   expect(result).toEqual([201, 'TypeError', { method: 'POST', headers: { 'x-order': 'one' } }]);
-  const spans = await page.evaluate(() => (globalThis as unknown as { spans(): PageSpan[] }).spans());
+  const spans = await pageSpans(page);
   const click = spans.find((span) => span.name === 'order.click')!;
   const [sent, failed] = spans.filter((span) => span.parent === click.id);
   // The relative URL resolved as fetch resolves it, against the page's address.
