@@ -7,7 +7,7 @@ import { fixturesDir, freshDir } from './paths.js';
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
 
 export interface ServedPages {
-  /** http://127.0.0.1:port, where `/` is index.html. */
+  /** http://127.0.0.1:port, where `/` is index.html and `/rpc.html` the page of Connect-Web calls. */
   readonly origin: string;
   close(): Promise<void>;
 }
