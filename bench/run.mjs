@@ -1,7 +1,7 @@
 // `npm run bench`: builds what the benchmarks run, runs them one after another, and prints one
 // Markdown report (the machine first) for docs/benchmarks.md.
 //   --smoke          tiny counts: checks that every benchmark runs, measures nothing
-//   --only a,b       some of: calls, grpc, stacks, build, bundle, memory, size
+//   --only a,b       some of: calls, grpc, stacks, build, bundle, memory, size, page
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +13,7 @@ import { runBundle } from './bundle.mjs';
 import { runCalls } from './calls.mjs';
 import { runGrpc } from './grpc.mjs';
 import { runMemory } from './memory.mjs';
+import { runPageWeight } from './page-weight.mjs';
 import { runSize } from './size.mjs';
 import { runStacks } from './stacks.mjs';
 
@@ -30,6 +31,7 @@ const BENCHMARKS = {
   bundle: ['Bundlers and TypeScript 7', () => runBundle({ smoke })],
   memory: ['Memory over 1,000,000 traced calls', () => runMemory({ smoke })],
   size: ['Runtime size', () => runSize()],
+  page: ['Page weight in the browser', () => runPageWeight()],
 };
 
 const compile = (compiler, project) => execFileSync(process.execPath, [require.resolve(compiler), '-p', join(here, project)], { stdio: 'inherit' });
