@@ -3,7 +3,9 @@
  * same-origin ones always, another origin's only where the app lists it, as the web SDK's
  * `propagateTraceHeaderCorsUrls`. `traceparent` is not a CORS-safelisted header: a cross-origin
  * request that carries it is preflighted, and a server that does not allow it refuses a request
- * that worked untraced. Outside a page (no `location`: Node) every request carries it.
+ * that worked untraced. Outside a page (no `location`: Node) every request carries it, and so does
+ * one whose address the runtime is not told (a Connect client tagged at `createClient`, whose
+ * transport was made elsewhere).
  */
 let listed: readonly (string | RegExp)[] = [];
 
@@ -18,8 +20,7 @@ export function propagateTraceHeaderCorsUrls(urls: readonly (string | RegExp)[])
 
 export function carriesTraceHeaders(url: URL | undefined): boolean {
   const page = (globalThis as { location?: { origin?: string } }).location?.origin;
-  if (page === undefined) return true;
-  if (url === undefined) return false;
+  if (page === undefined || url === undefined) return true;
   return url.origin === page || listed.some((entry) => (typeof entry === 'string' ? originOf(entry) === url.origin : url.href.search(entry) >= 0));
 }
 

@@ -19,6 +19,7 @@ import { api, installSdk, type TestSdk } from './helpers/sdk.js';
 interface CrossOriginServers {
   readonly connect: string;
   readonly api: string;
+  readonly strictApi: string;
   readonly preflights: readonly string[];
   close(): Promise<void>;
 }
@@ -49,13 +50,21 @@ afterAll(async () => {
   sdk?.uninstall();
 });
 
-/** The RPC page, with every uncaught error it raises collected. */
-async function openPage(): Promise<{ page: Page; uncaught: string[] }> {
+/**
+ * The RPC page, with every uncaught error it raises collected; its traced calls carry the trace
+ * context to the origins `listed` (by default the Connect server and the API).
+ */
+async function openPage(listed: readonly string[] = [servers.connect, servers.api]): Promise<{ page: Page; uncaught: string[] }> {
   const page = await browser.newPage();
   const uncaught: string[] = [];
   page.on('pageerror', (error) => uncaught.push(String(error)));
   await page.goto(`${pages.origin}/rpc.html`);
+  await listOrigins(page, listed);
   return { page, uncaught };
+}
+
+function listOrigins(page: Page, origins: readonly string[]): Promise<void> {
+  return page.evaluate((origins) => (globalThis as unknown as { propagateTraceHeaderCorsUrls(urls: string[]): void }).propagateTraceHeaderCorsUrls([...origins]), origins);
 }
 
 /** Calls the page's `name(...args)`; a rejection comes back as `{ rejected: its name }`. */
@@ -168,6 +177,26 @@ it.skipIf(!available)('malformed answers: each Connect call an error span with t
   expect([malformed.trace, report.trace]).not.toContain(echo.trace);
   expect(children(spans, echo)).toEqual(ECHO_SPANS);
   await expectServerChildren(spans.filter((span) => span.parent === echo.id), ECHO_SERVER_SPANS);
+  expect(uncaught).toEqual([]);
+  await page.close();
+}, 60_000);
+
+it.skipIf(!available)('another origin the page does not list gets no trace context: the call works as it does untraced, against a server that allows only its own headers', async () => {
+  const { page, uncaught } = await openPage([]);
+  expect(await call(page, 'order', servers.strictApi)).toEqual({ order: 'placed' });
+  const spans = await pageSpans(page);
+  const click = only(spans, 'order.click');
+  expect(children(spans, click)).toEqual(['POST CLIENT 201']);
+  expect(servers.preflights.at(-1)).toBe('content-type');
+  // The handler's span starts a trace of its own: nothing reached it from the page.
+  await vi.waitFor(() => expect(sdk.spans().map((span) => [span.name, span.parentSpanContext?.spanId])).toEqual([['POST', undefined]]), { timeout: 10_000, interval: 20 });
+  expect(sdk.spans()[0]!.spanContext().traceId).not.toBe(click.trace);
+
+  // Listed, the call carries traceparent, which this server does not allow: the browser refuses it.
+  // This is the failure an unlisted origin is spared.
+  await listOrigins(page, [servers.strictApi]);
+  expect(await call(page, 'order', servers.strictApi)).toEqual({ rejected: 'TypeError' });
+  expect(servers.preflights.at(-1)).toBe('content-type,traceparent');
   expect(uncaught).toEqual([]);
   await page.close();
 }, 60_000);

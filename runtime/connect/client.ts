@@ -50,7 +50,7 @@ export function create(target: unknown, callee: string | Function, args: unknown
  * address) gives `server.address` / `server.port`, and whether calls carry the context there.
  */
 function tracedTransport(transport: Transport, baseUrl: unknown, options: GrpcTagOptions | undefined): Transport {
-  const url = ask(() => new URL(baseUrl as string, (globalThis as { location?: { href?: string } }).location?.href));
+  const url = typeof baseUrl === 'string' ? ask(() => new URL(baseUrl, (globalThis as { location?: { href?: string } }).location?.href)) : undefined;
   const server = (url && addressAttributes('server', url.host)) ?? {};
   const start = (tracer: Tracer, method: MethodDescriptor, header: unknown): { span: ClientSpan; headers: Headers } | undefined =>
     sdkSafely(() => {
