@@ -4,16 +4,12 @@ import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM } from './helpers/chromium.js';
+import { CHROMIUM, chromiumAvailable } from './helpers/chromium.js';
 import { fixturesDir } from './helpers/paths.js';
 
 // The demo clicks its page in the Chromium the browser tests use; where there is none, it prints
 // the page's address instead, and the click's trace is not asserted (under CI=true: a failure).
-const clicks = existsSync(CHROMIUM);
-if (!clicks) {
-  if (process.env.CI === 'true') throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs it`);
-  console.warn(`the demo's click trace skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
-}
+const clicks = chromiumAvailable();
 const chromiumEnv = { DEMO_CHROMIUM: clicks ? CHROMIUM : '' };
 
 /** Removes what changes run to run: trace ids, durations, the bars' positions, column padding. */

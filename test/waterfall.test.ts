@@ -12,7 +12,7 @@ import type * as Playwright from 'playwright-core';
 import type * as Resources from '@opentelemetry/resources';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import type * as Waterfall from '../waterfall/index.js';
-import { ensureChromium } from './helpers/chromium.js';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { freshDir, repoRoot } from './helpers/paths.js';
 import { api } from './helpers/sdk.js';
 
@@ -231,17 +231,15 @@ describe('the operations table (duration histograms the official OTLP/HTTP JSON 
   });
 });
 
-describe('HTML in headless Chromium', () => {
+describe.skipIf(!chromiumAvailable())('HTML in headless Chromium', () => {
   let browser: Playwright.Browser;
   let page: Playwright.Page;
   const requests: string[] = [];
 
   beforeAll(async () => {
-    const executablePath = ensureChromium();
     const file = join(freshDir('waterfall'), 'trace.html');
     writeFileSync(file, renderHtml(exporter.collected(), { title: 'shop traces' }));
-    const { chromium } = require('playwright-core') as typeof Playwright;
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(pathToFileURL(file).href);

@@ -1,16 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
-
-/** Debian's chromium, installed on first use (the test machines are Debian, tests run as root). */
-export function ensureChromium(): string {
-  if (!existsSync(CHROMIUM)) {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  }
-  return CHROMIUM;
-}
 
 /**
  * Whether a browser test file can run: where no chromium is installed it is skipped with a
