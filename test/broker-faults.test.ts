@@ -22,7 +22,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { SpanContext } from '@opentelemetry/api';
 import type * as SdkTraceBase from '@opentelemetry/sdk-trace-base';
 import { brokerServices, describeWithBroker } from './helpers/brokers.js';
-import { rigs, type Delivery, type Hops, type Rig } from './helpers/broker-rigs.js';
+import { produce, rigs, type Delivery, type Hops, type Rig } from './helpers/broker-rigs.js';
 import { compileWithTsc, compileWithTspc } from './helpers/compile.js';
 import { FaultProxy, type Fault } from './helpers/fault-proxy.js';
 import { fixturesDir } from './helpers/paths.js';
@@ -146,9 +146,9 @@ async function run(rig: Rig, hops: Hops, producerFault: Fault): Promise<RunResul
   try {
     await rig.publishRaw(name, headers, poisonBody);
     // The special messages first, then the ordinary ones with the producer's connection disturbed mid-publish.
-    await rig.produce(hops, name, producerProxy.port, specials.map((text) => Buffer.from(text)));
+    await produce(rig, hops, name, producerProxy.port, specials.map((text) => Buffer.from(text)));
     const faults = [producerProxy.after('up', 300, 'stall', 500), producerProxy.after('up', 700, producerFault)];
-    await rig.produce(hops, name, producerProxy.port, ordinary.map((text) => Buffer.from(text)));
+    await produce(rig, hops, name, producerProxy.port, ordinary.map((text) => Buffer.from(text)));
     await Promise.all(faults);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([everything, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${rig.broker}: not every message came (and came again) in 40 s: ${[...deliveries].map(([body, list]) => `${body} ×${list.length}`).join(', ')}`)), 40_000)))]);

@@ -37,6 +37,12 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+export interface Producer {
+  /** Publishes each body, again where the library says it may be lost; resolves when every body was accepted once. Callers may publish concurrently. */
+  publish(bodies: readonly Buffer[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface Rig {
   readonly broker: 'rabbitmq' | 'nats' | 'redis' | 'mqtt';
   readonly port: number;
@@ -44,13 +50,23 @@ export interface Rig {
   readonly canRequeue: boolean;
   /** Declares what a run named `name` uses (queue, stream, group, topic). */
   setup(name: string): Promise<void>;
-  /** Publishes each body with the traced producer through `port`, reconnecting where the library does not; resolves when every body was accepted once. */
-  produce(hops: Hops, name: string, port: number, bodies: readonly Buffer[]): Promise<void>;
+  /** A producer connected through `port`, which publishes with the traced producer and reconnects where the library does not. */
+  producer(hops: Hops, name: string, port: number): Promise<Producer>;
   /** Publishes one message without spanweave, with these headers: a message from another producer. */
   publishRaw(name: string, headers: Record<string, string>, body: Buffer): Promise<void>;
   /** Consumes through `port`, handing each delivery to `onDelivery` one at a time. */
   consume(hops: Hops, name: string, port: number, onDelivery: (delivery: Delivery) => Promise<void>): Promise<Consumer>;
   teardown(name: string): Promise<void>;
+}
+
+/** Publishes `bodies` on a connection of their own, closed afterwards: how a batch job publishes. */
+export async function produce(rig: Rig, hops: Hops, name: string, port: number, bodies: readonly Buffer[]): Promise<void> {
+  const producer = await rig.producer(hops, name, port);
+  try {
+    await producer.publish(bodies);
+  } finally {
+    await producer.close();
+  }
 }
 
 const quiet = (): undefined => undefined;
@@ -78,31 +94,40 @@ export const rabbitmq: Rig = {
     await channel.assertQueue(queueOf(name), { durable: false });
     await connection.close();
   },
-  async produce(hops, name, port, bodies) {
-    let connection: Amqp.ChannelModel | undefined;
-    let channel: Amqp.ConfirmChannel | undefined;
-    const open = async (): Promise<void> => {
-      connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
+  async producer(hops, name, port) {
+    type Open = { connection: Amqp.ChannelModel; channel: Amqp.ConfirmChannel };
+    // The connection every publish shares, opened on first use and again after a fault.
+    let current: Promise<Open> | undefined;
+    const open = async (): Promise<Open> => {
+      const connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${port}`);
       connection.on('error', quiet);
-      channel = await connection.createConfirmChannel();
+      const channel = await connection.createConfirmChannel();
       channel.on('error', quiet);
+      return { connection, channel };
     };
-    for (const body of bodies) {
-      for (;;) {
-        try {
-          if (channel === undefined) await open();
-          hops.publishRabbit(channel!, queueOf(name), body, {});
-          await channel!.waitForConfirms();
-          break;
-        } catch {
-          // The connection was cut: publish again on a new one (the broker may have had it: at least once).
-          channel = undefined;
-          await connection?.close().catch(quiet);
-          await pause(50);
+    return {
+      async publish(bodies) {
+        for (const body of bodies) {
+          for (;;) {
+            const opening = (current ??= open());
+            try {
+              const { channel } = await opening;
+              hops.publishRabbit(channel, queueOf(name), body, {});
+              await channel.waitForConfirms();
+              break;
+            } catch {
+              // The connection was cut: publish again on a new one (the broker may have had it: at least once). The first publish to notice closes it.
+              if (current === opening) {
+                current = undefined;
+                await opening.then(({ connection }) => closeRabbit(connection), quiet);
+              }
+              await pause(50);
+            }
+          }
         }
-      }
-    }
-    await connection?.close().catch(quiet);
+      },
+      close: async () => void (await current?.then(({ connection }) => closeRabbit(connection), quiet)),
+    };
   },
   async publishRaw(name, headers, body) {
     const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
@@ -158,7 +183,7 @@ export const rabbitmq: Rig = {
           });
         } catch {
           // The connection went while subscribing: start over on a new one.
-          await current.close().catch(quiet);
+          await closeRabbit(current);
           restart();
         }
         return;
@@ -169,7 +194,7 @@ export const rabbitmq: Rig = {
       async stop() {
         stopped = true;
         await queue;
-        await connection?.close().catch(quiet);
+        if (connection) await closeRabbit(connection);
       },
     };
   },
@@ -181,6 +206,17 @@ export const rabbitmq: Rig = {
   },
 };
 const queueOf = (name: string): string => `spanweave.faults.${name}`;
+
+/**
+ * Closes an amqplib connection, open or not. amqplib 2.3's close() never settles when the socket
+ * dies before the broker's CloseOk (a fault mid-close): its 'close' event comes all the same.
+ */
+function closeRabbit(connection: Amqp.ChannelModel): Promise<void> {
+  return new Promise((resolve) => {
+    connection.once('close', () => resolve());
+    connection.close().then(resolve, () => resolve());
+  });
+}
 
 /** NATS JetStream with the nats client, which reconnects by itself; a pull consumer with a short ack wait. */
 export const natsRig: Rig = {
@@ -194,20 +230,24 @@ export const natsRig: Rig = {
     await jsm.consumers.add(streamOf(name), { durable_name: 'faults', ack_policy: nats.AckPolicy.Explicit, ack_wait: nats.nanos(2_000) });
     await connection.drain();
   },
-  async produce(hops, name, port, bodies) {
+  async producer(hops, name, port) {
     const connection = await connecting(() => nats.connect({ servers: `127.0.0.1:${port}`, reconnectTimeWait: 100, maxReconnectAttempts: -1 }));
     const js = connection.jetstream({ timeout: 2_000 });
-    for (const body of bodies) {
-      for (;;) {
-        try {
-          await hops.publishNats(js, subjectOf(name), body, nats.headers());
-          break;
-        } catch {
-          await pause(100); // no ack in time (the connection was cut): publish again
+    return {
+      async publish(bodies) {
+        for (const body of bodies) {
+          for (;;) {
+            try {
+              await hops.publishNats(js, subjectOf(name), body, nats.headers());
+              break;
+            } catch {
+              await pause(100); // no ack in time (the connection was cut): publish again
+            }
+          }
         }
-      }
-    }
-    await connection.drain();
+      },
+      close: () => connection.drain(),
+    };
   },
   async publishRaw(name, headers, body) {
     const connection = await nats.connect({ servers: '127.0.0.1:4222' });
@@ -220,13 +260,15 @@ export const natsRig: Rig = {
     const connection = await nats.connect({ servers: `127.0.0.1:${port}`, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
     let stopped = false;
     const loop = (async () => {
+      let consumer: Nats.Consumer | undefined;
       while (!stopped) {
         let message: Nats.JsMsg | null = null;
         try {
-          const consumer = await connection.jetstream().consumers.get(streamOf(name), 'faults');
+          consumer ??= await connection.jetstream().consumers.get(streamOf(name), 'faults');
           message = await consumer.next({ expires: 1_000 });
         } catch {
-          await pause(100); // disconnected: the client reconnects
+          consumer = undefined; // disconnected: the client reconnects, and the consumer is looked up again
+          await pause(100);
         }
         if (message === null) continue;
         const received = message;
@@ -270,11 +312,15 @@ export const redis: Rig = {
     await client.xgroup('CREATE', redisStreamOf(name), 'faults', '0', 'MKSTREAM');
     client.disconnect();
   },
-  async produce(hops, name, port, bodies) {
+  async producer(hops, name, port) {
     const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null, retryStrategy: () => 100 });
     client.on('error', quiet);
-    for (const body of bodies) await hops.publishRedis(client, redisStreamOf(name), ['body', body]);
-    client.disconnect();
+    return {
+      async publish(bodies) {
+        for (const body of bodies) await hops.publishRedis(client, redisStreamOf(name), ['body', body]);
+      },
+      close: async () => client.disconnect(),
+    };
   },
   async publishRaw(name, headers, body) {
     const client = new Redis({ host: '127.0.0.1', port: 6379 });
@@ -335,14 +381,18 @@ export const mqttRig: Rig = {
   port: 1883,
   canRequeue: false,
   async setup() {},
-  async produce(hops, name, port, bodies) {
+  async producer(hops, name, port) {
     // A session that outlives a cut connection, so that the broker keeps what it acknowledged; one client id per producer.
     const clientId = `${name}-producer-${Math.random().toString(36).slice(2)}`;
     const client = await connecting(() => mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 5, reconnectPeriod: 100, clientId, clean: false, properties: { sessionExpiryInterval: 10 } }));
     client.on('error', quiet);
-    // A property of the program's own beside the context: mqtt 5.16 never completes a publish whose userProperties is an empty object.
-    for (const body of bodies) await hops.publishMqtt(client, topicOf(name), body, { qos: 1, properties: { userProperties: { 'x-app': 'orders' } } });
-    await client.endAsync();
+    return {
+      async publish(bodies) {
+        // A property of the program's own beside the context: mqtt 5.16 never completes a publish whose userProperties is an empty object.
+        for (const body of bodies) await hops.publishMqtt(client, topicOf(name), body, { qos: 1, properties: { userProperties: { 'x-app': 'orders' } } });
+      },
+      close: () => client.endAsync(),
+    };
   },
   async publishRaw(name, headers, body) {
     const client = await mqtt.connectAsync('mqtt://127.0.0.1:1883', { protocolVersion: 5 });
