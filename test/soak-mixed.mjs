@@ -102,18 +102,22 @@ export class SpanLedger {
     return this.#traces.size;
   }
 
-  /** Once every span has been exported: the spans the faults dropped, and what went wrong. */
+  /**
+   * Once every span has been exported: the spans the faults dropped, and what went wrong. A span
+   * past its operation's count usually comes after the trace was forgotten, and is then one of
+   * `stray`: in a trace no operation accounts for.
+   */
   close() {
     let dropped = 0;
     const short = new Map();
-    let orphans = 0;
+    let stray = 0;
     for (const entry of this.#traces.values()) {
-      if (entry.max === undefined) orphans += entry.seen;
+      if (entry.max === undefined) stray += entry.seen;
       else if (entry.seen < entry.min) short.set(entry.what, (short.get(entry.what) ?? 0) + 1);
       else dropped += entry.max - entry.seen;
     }
     this.#traces.clear();
-    return { dropped, short, orphans };
+    return { dropped, short, stray };
   }
 
   #settle(traceId, entry) {

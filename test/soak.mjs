@@ -229,13 +229,13 @@ async function mixedPhase() {
   let accounting = '';
   if (ledger) {
     // Every span of every operation, trace by trace; PRODUCER and CONSUMER spans against the program's own counts.
-    const { dropped, short, orphans } = ledger.close();
-    for (const [what, count] of short) note(`mixed: ${what}: fewer spans than a fault can leave, in ${count} traces`, count);
+    const { dropped, short, stray } = ledger.close();
+    for (const [what, count] of short) note(`mixed: ${what}: fewer spans than it makes (or a fault can leave), in ${count} traces`, count);
     for (const [what, count] of ledger.over) note(`mixed: ${what}: more spans than it makes, in ${count} traces`, count);
-    if (orphans > 0) note(`mixed: ${orphans} spans in the trace of no operation`);
+    if (stray > 0) note(`mixed: ${stray} spans past their operation's count or in no operation's trace`);
     if (ledger.producers !== mixed.publishes) note(`mixed: ${n(ledger.producers)} PRODUCER spans exported for ${n(mixed.publishes)} publish attempts`);
     if (ledger.consumers !== mixed.deliveries) note(`mixed: ${n(ledger.consumers)} CONSUMER spans exported for ${n(mixed.deliveries)} deliveries handled`);
-    accounting = `- spans exported: ${n(mixedExported)} = ${n(ledger.rpcSpans)} in the operations' traces (each RPC's own span, its CLIENT and SERVER spans) + ${n(ledger.producers)} PRODUCER (one per publish attempt: ${n(mixed.publishes)}) + ${n(ledger.consumers)} CONSUMER (one per delivery handled: ${n(mixed.deliveries)}); trace by trace, every operation had exactly the spans it makes, but for ${n(dropped)} spans that faults and deadlines are built to drop (a request the server never saw) and ${[...short.values(), ...ledger.over.values()].reduce((a, b) => a + b, 0) + orphans} traces that did not add up.`;
+    accounting = `- spans exported: ${n(mixedExported)} = ${n(ledger.rpcSpans)} in the operations' traces (each RPC's own span, its CLIENT and SERVER spans) + ${n(ledger.producers)} PRODUCER (one per publish attempt: ${n(mixed.publishes)}) + ${n(ledger.consumers)} CONSUMER (one per delivery handled: ${n(mixed.deliveries)}); trace by trace, against what each operation makes: ${n(dropped)} fewer where faults and deadlines are built to drop them (a request the server never saw), ${[...short.values()].reduce((a, b) => a + b, 0)} traces with fewer than that, ${stray} spans beyond an operation's count or in no operation's trace.`;
   } else {
     accounting = `- spans ended: ${n(sdkCounts.ended)} over the soak; exported ${n(exported)}, in failed exports ${n(exportFailed)}, dropped by the SDK's full queue ${n(sdkCounts.ended - exported - exportFailed)}.`;
   }
