@@ -23,7 +23,8 @@ export class FaultProxy {
   private readonly pairs = new Set<Pair>();
   private readonly bytes: Record<Direction, number> = { up: 0, down: 0 };
   private readonly armed: Array<{ direction: Direction; at: number; fault: Fault; stallMs: number; done: () => void }> = [];
-  private stalledUntil = 0;
+  /** The stall under way, if any: the latest one's timer ends it. */
+  private stall: object | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -51,9 +52,11 @@ export class FaultProxy {
   inject(fault: Fault, stallMs = 500): void {
     this.injected[fault]++;
     if (fault === 'stall') {
-      this.stalledUntil = Date.now() + stallMs;
+      // Ended by its own timer, not by comparing clocks: a timer may fire a millisecond before Date.now() says it is due.
+      const stall = {};
+      this.stall = stall;
       for (const pair of this.pairs) this.hold(pair);
-      setTimeout(() => this.release(), stallMs).unref();
+      setTimeout(() => this.stall === stall && this.release(), stallMs).unref();
       return;
     }
     for (const pair of [...this.pairs]) {
@@ -92,7 +95,7 @@ export class FaultProxy {
     for (const socket of [client, upstream]) socket.on('error', drop).on('close', drop);
     client.on('data', (chunk: Buffer) => this.forward(pair, 'up', chunk));
     upstream.on('data', (chunk: Buffer) => this.forward(pair, 'down', chunk));
-    if (Date.now() < this.stalledUntil) this.hold(pair);
+    if (this.stall !== undefined) this.hold(pair);
   }
 
   private forward(pair: Pair, direction: Direction, chunk: Buffer): void {
@@ -112,7 +115,7 @@ export class FaultProxy {
   }
 
   private release(): void {
-    if (Date.now() < this.stalledUntil) return;
+    this.stall = undefined;
     for (const pair of this.pairs) {
       pair.client.resume();
       pair.upstream.resume();
