@@ -20,11 +20,11 @@ import { rigs } from './helpers/broker-rigs.ts';
 const require = createRequire(import.meta.url);
 const api = require('@opentelemetry/api');
 
-/** The process's open file descriptors, and how many of them are sockets; sockets with an end on `exceptPort` are left out (an exporter's). */
+/** The process's open file descriptors, and its sockets (as `socket:[inode]`); sockets with an end on `exceptPort` are left out (an exporter's). */
 export function descriptors(exceptPort) {
-  const excluded = exceptPort === undefined ? new Set() : socketsOnPort(exceptPort);
+  const excluded = exceptPort === undefined ? new Set() : new Set([...tcpSockets()].filter(([, { local, remote }]) => local === exceptPort || remote === exceptPort).map(([socket]) => socket));
   const fds = readdirSync('/proc/self/fd');
-  let sockets = 0;
+  const sockets = new Set();
   let left = 0;
   for (const fd of fds) {
     let target;
@@ -34,22 +34,33 @@ export function descriptors(exceptPort) {
       continue; // closed while listing (the listing's own descriptor)
     }
     if (excluded.has(target)) left++;
-    else if (target.startsWith('socket:')) sockets++;
+    else if (target.startsWith('socket:')) sockets.add(target);
   }
   return { fds: fds.length - left, sockets };
 }
 
-/** The TCP sockets (as `socket:[inode]`) with either end on `port`, from /proc/net/tcp and tcp6. */
-function socketsOnPort(port) {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const found = new Set();
+const TCP_STATES = { '01': 'established', '02': 'syn-sent', '06': 'time-wait', '07': 'closed', '08': 'close-wait', '09': 'last-ack', '0A': 'listening', '0B': 'closing' };
+
+/** Every TCP socket of the host, from /proc/net/tcp and tcp6: `socket:[inode]` -> its ports and state. */
+function tcpSockets() {
+  const found = new Map();
+  const portOf = (address) => parseInt(address.slice(address.lastIndexOf(':') + 1), 16);
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields.length > 9 && (fields[1].endsWith(`:${hex}`) || fields[2].endsWith(`:${hex}`))) found.add(`socket:[${fields[9]}]`);
+      if (fields.length > 9) found.set(`socket:[${fields[9]}]`, { local: portOf(fields[1]), remote: portOf(fields[2]), state: TCP_STATES[fields[3]] ?? fields[3] });
     }
   }
   return found;
+}
+
+/** What each of `sockets` is, for a report of what was left open: TCP ports and state, or another kind. */
+export function describeSockets(sockets) {
+  const tcp = tcpSockets();
+  return [...sockets].map((socket) => {
+    const found = tcp.get(socket);
+    return found ? `TCP ${found.local} -> ${found.remote} ${found.state}` : `${socket} (not TCP)`;
+  });
 }
 
 /** Compiles the two fixtures with tspc, beside what they load at run time. */

@@ -20,7 +20,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { buildMixed, descriptors, soakMixed, SpanLedger } from './soak-mixed.mjs';
+import { buildMixed, describeSockets, descriptors, soakMixed, SpanLedger } from './soak-mixed.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -223,7 +223,8 @@ async function mixedPhase() {
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const heapAfter = heapAfterGc();
   const descriptorsAfter = descriptors(exporterPort);
-  if (descriptorsAfter.fds > descriptorsBefore.fds || descriptorsAfter.sockets > descriptorsBefore.sockets) note(`mixed: descriptors ${JSON.stringify(descriptorsBefore)} before, ${JSON.stringify(descriptorsAfter)} after`);
+  const socketsLeft = [...descriptorsAfter.sockets].filter((socket) => !descriptorsBefore.sockets.has(socket));
+  if (descriptorsAfter.fds > descriptorsBefore.fds || socketsLeft.length > 0) note(`mixed: ${descriptorsBefore.fds} descriptors before, ${descriptorsAfter.fds} after; sockets left open: ${describeSockets(socketsLeft).join(', ') || 'none'}`);
 
   const mixedExported = exported - exportedBefore;
   let accounting = '';
@@ -249,7 +250,7 @@ ${EXPORTER === 'counting' ? '' : `\nExporter: OTLP/HTTP to ${endpoint}, ${{ down
 - the program published ${n(mixed.publishes)} times (${n(mixed.publishes - mixed.published)} again after a fault) and handled ${n(mixed.deliveries)} deliveries (${n(mixed.deliveries - mixed.published)} redelivered).
 ${accounting}
 - heap after a full GC: ${mb(heapBefore)} before; every tenth: ${heap.map(mb).join(', ')}; ${mb(heapAfter)} after every connection closed. Max RSS ${mb(process.resourceUsage().maxRSS / 1024)}.
-- file descriptors (sockets) before: ${descriptorsBefore.fds} (${descriptorsBefore.sockets}); after every connection closed: ${descriptorsAfter.fds} (${descriptorsAfter.sockets})${exporterPort === undefined ? '' : ', the exporter\'s connections to its endpoint left out'}.`);
+- file descriptors (sockets) before: ${descriptorsBefore.fds} (${descriptorsBefore.sockets.size}); after every connection closed: ${descriptorsAfter.fds} (${descriptorsAfter.sockets.size})${exporterPort === undefined ? '' : ', the exporter\'s connections to its endpoint left out'}.`);
 }
 
 if (!MIXED_ONLY) {

@@ -150,6 +150,11 @@ export const rabbitmq: Rig = {
           await pause(100);
           continue;
         }
+        if (stopped) {
+          // Stopped while it connected: that connection is not wanted.
+          await closeRabbit(current);
+          return;
+        }
         connection = current;
         let restarted = false;
         const restart = (): void => {
