@@ -54,12 +54,29 @@ function tcpSockets() {
   return found;
 }
 
-/** What each of `sockets` is, for a report of what was left open: TCP ports and state, or another kind. */
+/** The host's UDP and Unix domain sockets, from /proc/net: `socket:[inode]` -> what it is. */
+function otherSockets() {
+  const found = new Map();
+  const inodeColumn = (table, column, describe) => {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > column) found.set(`socket:[${fields[column]}]`, describe(fields));
+    }
+  };
+  const portOf = (address) => parseInt(address.slice(address.lastIndexOf(':') + 1), 16);
+  for (const table of ['/proc/net/udp', '/proc/net/udp6']) inodeColumn(table, 9, (fields) => `UDP ${portOf(fields[1])} -> ${portOf(fields[2])}`);
+  inodeColumn('/proc/net/unix', 6, (fields) => `Unix ${fields[4] === '0001' ? 'stream' : 'datagram'}${fields[7] ? ` ${fields[7]}` : ' (unnamed)'}`);
+  return found;
+}
+
+/** What each of `sockets` is, for a report of what was left open: TCP ports and state, UDP ports, a Unix socket's path, or another kind. */
 export function describeSockets(sockets) {
   const tcp = tcpSockets();
+  const other = otherSockets();
   return [...sockets].map((socket) => {
     const found = tcp.get(socket);
-    return found ? `TCP ${found.local} -> ${found.remote} ${found.state}` : `${socket} (not TCP)`;
+    if (found) return `TCP ${found.local} -> ${found.remote} ${found.state}`;
+    return `${other.get(socket) ?? 'not TCP, UDP or Unix'} (${socket})`;
   });
 }
 
