@@ -1,11 +1,9 @@
 // node weave-files.mjs <weave core path> < [[fileName, code], ...] as JSON: each file through the
-// weave core of this Node, as [code, mappings, diagnostics] (or null where it leaves the file be),
-// and whether this Node's oxc-parser hands the tree over by raw transfer.
+// weave core of this Node, as [code, mappings, diagnostics] (or null where it leaves the file be).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const { weave } = require(process.argv[2]);
-const { rawTransferSupported } = require('oxc-parser');
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const files = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -13,4 +11,4 @@ const results = files.map(([fileName, code]) => {
   const woven = weave(fileName, code);
   return woven === undefined ? null : [woven.code, woven.map.mappings, woven.diagnostics];
 });
-process.stdout.write(JSON.stringify({ rawTransfer: rawTransferSupported(), results }));
+process.stdout.write(JSON.stringify(results));

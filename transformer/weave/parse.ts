@@ -1,4 +1,4 @@
-import { parseSync, rawTransferSupported, type Comment, type OxcError, type ParserOptions, type Program } from 'oxc-parser';
+import { parseSync, type Comment, type OxcError, type ParserOptions, type Program } from 'oxc-parser';
 
 /** The native binding under oxc-parser's parseSync (a subpath its package exports, without types): each getter takes its field out of the native result. */
 interface NativeResult {
@@ -14,32 +14,25 @@ export interface Parsed {
   readonly ok: boolean;
 }
 
-type Lang = 'ts' | 'tsx' | 'js' | 'jsx';
-
 /**
- * The syntax tree and comments of a file. Where it is supported (Node 22 and later), oxc-parser
- * hands the tree over in its own memory layout rather than as JSON: the same tree, made about
- * three times faster. Through JSON, the native result is read directly: oxc-parser's own
- * `parseSync` also converts the file's import/export record to JavaScript objects, which the
- * weave never reads and which cost as much as a third of the parse (500 files: 160 ms against
- * 270 ms).
+ * The syntax tree and comments of a file, read from oxc-parser's native result as JSON. Its own
+ * `parseSync` also converts the file's import/export record to JavaScript objects, which the weave
+ * never reads and which cost as much as a third of the parse (500 files: 160 ms against 270 ms).
+ * Raw transfer (Node 22 and later) hands the tree over faster once the JIT has warmed to its
+ * deserializer, but a build parses each file once, cold: over the first 500 files here it cost
+ * 243–278 ms against 147–169 ms for this, and caught up only after about 1,700.
  */
-export const parse: (fileName: string, code: string, lang: Lang) => Parsed = rawTransferSupported()
-  ? (fileName, code, lang) => {
-      const parsed = parseSync(fileName, code, { lang, experimentalRawTransfer: true } as ParserOptions); // an option its types do not declare yet
-      return { program: parsed.program, comments: parsed.comments, ok: parsed.errors.length === 0 };
-    }
-  : (fileName, code, lang) => {
-      const native = parseSyncNative(fileName, code, { lang });
-      // Read every field the weave needs (each read frees its native memory); `module` is left to the finalizer.
-      const ok = native.errors.length === 0;
-      const comments = native.comments;
-      const tree = JSON.parse(native.program) as { node?: Program; fixes?: (string | number)[][] };
-      // The JSON's shape is oxc-parser's own; should a release change it, its public parse still serves.
-      if (tree.node === undefined || tree.fixes === undefined) return { program: parseSync(fileName, code, { lang }).program, comments, ok };
-      for (const path of tree.fixes) setLiteralValue(path.reduce<Record<string | number, unknown>>((node, key) => node[key] as Record<string | number, unknown>, tree.node as unknown as Record<string, unknown>));
-      return { program: tree.node, comments, ok };
-    };
+export function parse(fileName: string, code: string, lang: 'ts' | 'tsx' | 'js' | 'jsx'): Parsed {
+  const native = parseSyncNative(fileName, code, { lang });
+  // Read every field the weave needs (each read frees its native memory); `module` is left to the finalizer.
+  const ok = native.errors.length === 0;
+  const comments = native.comments;
+  const tree = JSON.parse(native.program) as { node?: Program; fixes?: (string | number)[][] };
+  // The JSON's shape is oxc-parser's own; should a release change it, its public parse still serves.
+  if (tree.node === undefined || tree.fixes === undefined) return { program: parseSync(fileName, code, { lang }).program, comments, ok };
+  for (const path of tree.fixes) setLiteralValue(path.reduce<Record<string | number, unknown>>((node, key) => node[key] as Record<string | number, unknown>, tree.node as unknown as Record<string, unknown>));
+  return { program: tree.node, comments, ok };
+}
 
 /** A BigInt or RegExp literal's value, which JSON cannot carry: oxc-parser lists where they are, as its own parse sets them. */
 function setLiteralValue(literal: Record<string, unknown>): void {
