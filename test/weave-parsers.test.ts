@@ -45,7 +45,7 @@ it("reads the same tree as oxc-parser's own parseSync, BigInt and RegExp literal
   const literals = ['literals.ts', 'const big = { 1n: 2n ** 64n }; const pattern = /a(?<n>b)+/giu; /** @traced */ export function f() { return [big, pattern, /x/v]; }'] as [string, string];
   const files = [...sources(fixturesDir), literals];
   for (const [fileName, code] of files) {
-    const lang = /\.([cm]?)([jt]sx?)$/.exec(fileName)![2]!.replace(/^m|^c/, '') as 'ts' | 'tsx' | 'js' | 'jsx';
+    const lang = /\.[cm]?([jt]sx?)$/.exec(fileName)![1] as 'ts' | 'tsx' | 'js' | 'jsx';
     const ours = parse(fileName, code, lang);
     const theirs = parseSync(fileName, code, { lang });
     expect(text(ours.program), fileName).toBe(text(theirs.program));
