@@ -200,7 +200,7 @@ describe.concurrent('spanweave build --watch', { timeout: 180_000 }, () => {
     let text = '';
     watcher.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     watcher.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const exited = new Promise((resolve) => watcher.on('close', resolve));
+    const exited = new Promise<number | null>((resolve) => watcher.on('close', resolve));
     return {
       async until(condition: () => boolean, what: string): Promise<void> {
         const deadline = Date.now() + 90_000;
@@ -209,9 +209,10 @@ describe.concurrent('spanweave build --watch', { timeout: 180_000 }, () => {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       },
-      async stop(): Promise<void> {
+      /** Sends SIGTERM; resolves with the exit status. */
+      async stop(): Promise<number | null> {
         watcher.kill('SIGTERM');
-        await exited;
+        return exited;
       },
     };
   }
@@ -224,17 +225,20 @@ describe.concurrent('spanweave build --watch', { timeout: 180_000 }, () => {
     }
   };
 
-  it.each(['ts7', 'project'] as const)('%s: an edit is rebuilt and woven', async (typescript) => {
+  // The rebuild that writes the woven label.js goes on to write shop.js: SIGTERM must wait for it.
+  it.each(['ts7', 'project'] as const)('%s: an edit is rebuilt and woven, and SIGTERM stops it between rebuilds', async (typescript) => {
     const dir = copyFixture(`watch-${typescript}`);
     const watcher = watch(dir, typescript);
+    let status: number | null = null;
     try {
       await watcher.until(() => labelFile(dir).includes('spanweave_1.run("label"'), 'the first build, woven');
       writeFileSync(join(dir, 'src/label.ts'), readFileSync(join(dir, 'src/label.ts'), 'utf8').replace('`paid ${total}`', '`paid ${total} (watched)`'));
       await watcher.until(() => labelFile(dir).includes('(watched)'), 'the rebuild');
       await watcher.until(() => labelFile(dir).includes('spanweave_1.run("label"'), 'the rebuild, woven');
     } finally {
-      await watcher.stop();
+      status = await watcher.stop();
     }
+    expect(status).toBe(143);
     expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
     expect((await report(dir)).result).toBe('paid 7 (watched)');
   });

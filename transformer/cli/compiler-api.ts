@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type * as ts from 'typescript';
 import spanweave, { type SpanweaveOptions } from '../index.js';
@@ -56,6 +57,9 @@ function watchProject(typescript: typeof ts, configFile: string, optionsToExtend
     afterProgramCreate?.(builder);
   };
   typescript.createWatchProgram(host);
+  // Stop between rebuilds, never inside one: a rebuild writes its files synchronously, so the
+  // handler runs after the last, where the default action could cut a file off mid-write.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(128 + constants.signals[signal]));
 }
 
 /**

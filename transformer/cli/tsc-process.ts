@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 
 const EMITTED = /^TSFILE: (.*)$/;
@@ -45,10 +46,11 @@ export function runTsc(tsc: string, args: readonly string[], echoList: boolean, 
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       process.off('SIGINT', onInterrupt).off('SIGTERM', onTerminate);
       closeList();
-      resolve(code ?? 1);
+      // Stopped by a signal: the status a shell gives for it (143 for SIGTERM).
+      resolve(code ?? (signal === null ? 1 : 128 + constants.signals[signal]));
     });
   });
 }
