@@ -1,7 +1,7 @@
-import { constants } from 'node:os';
 import { join } from 'node:path';
 import type * as ts from 'typescript';
 import spanweave, { type SpanweaveOptions } from '../index.js';
+import { signalStatus } from './signal-status.js';
 
 /**
  * `spanweave build` on TypeScript 5.x and 6.x: the compiler API with the spanweave transformer in
@@ -59,7 +59,7 @@ function watchProject(typescript: typeof ts, configFile: string, optionsToExtend
   typescript.createWatchProgram(host);
   // Stop between rebuilds, never inside one: a rebuild writes its files synchronously, so the
   // handler runs after the last, where the default action could cut a file off mid-write.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(128 + constants.signals[signal]));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(signalStatus(signal)));
 }
 
 /**

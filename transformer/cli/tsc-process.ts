@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
+import { signalStatus } from './signal-status.js';
 
 const EMITTED = /^TSFILE: (.*)$/;
 /** How long a list of emitted files may pause before it counts as complete (watch mode). */
@@ -49,8 +49,7 @@ export function runTsc(tsc: string, args: readonly string[], echoList: boolean, 
     child.on('close', (code, signal) => {
       process.off('SIGINT', onInterrupt).off('SIGTERM', onTerminate);
       closeList();
-      // Stopped by a signal: the status a shell gives for it (143 for SIGTERM).
-      resolve(code ?? (signal === null ? 1 : 128 + constants.signals[signal]));
+      resolve(code ?? (signal === null ? 1 : signalStatus(signal)));
     });
   });
 }
