@@ -9,7 +9,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import type { Plugin as RolldownPlugin, RolldownOutput } from 'rolldown';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { WebpackFamilyPlugin } from '../transformer/adapters/webpack-family.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
 import { compileWithTspc } from './helpers/compile.js';
 import { childSdk, reported, runAsync, type NodeRun, type SpanRecord } from './helpers/load-child.js';
@@ -40,7 +41,7 @@ const runBundle = (outDir: string): Promise<NodeRun> => run(process.execPath, ['
 
 /** The tools of fixtures/toolchains/tools/build.mjs; the first six through spanweave's bundler plugins. */
 const BUNDLERS = ['esbuild', 'vite', 'rollup', 'rolldown', 'webpack-plugin', 'rspack'] as const;
-type Bundler = (typeof BUNDLERS)[number] | 'webpack' | 'webpack-transpile-only';
+type Bundler = (typeof BUNDLERS)[number] | 'webpack' | 'webpack-transpile-only' | 'rspack-preloader';
 
 /** Runs tools/build.mjs in a project's folder (default the fixture): `tool` bundles `entry` into a fresh folder. */
 async function build(tool: Bundler, options: { project?: string; entry?: string; withoutSpanweave?: boolean } = {}): Promise<NodeRun & { outDir: string }> {
@@ -63,6 +64,41 @@ function project(label: string, files: Record<string, string>): string {
     writeFileSync(join(dir, path), text);
   }
   return dir;
+}
+
+interface WebpackLikeStats {
+  hasErrors(): boolean;
+  toString(options: object): string;
+  toJson(options: object): unknown;
+}
+type WebpackLikeCallback = (error: Error | null, stats?: WebpackLikeStats) => void;
+/** What the tests use of a webpack or Rspack compiler. */
+interface WebpackLikeCompiler {
+  run(callback: WebpackLikeCallback): void;
+  watch(options: { aggregateTimeout: number }, callback: WebpackLikeCallback): { close(callback: () => void): void };
+  close(callback: () => void): void;
+}
+
+/** A webpack or Rspack compiler bundling a project's entry for Node, through its TypeScript step (ts-loader transpileOnly, builtin:swc-loader). */
+async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: string, outDir: string, plugins: readonly WebpackFamilyPlugin[]): Promise<WebpackLikeCompiler> {
+  const typescript =
+    tool === 'rspack'
+      ? { loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }, type: 'javascript/auto' }
+      : { loader: join(repoRoot, 'node_modules/ts-loader'), options: { transpileOnly: true } };
+  const config = {
+    mode: 'none',
+    cache: true, // as in development: watching reuses what it can
+    target: 'node',
+    context: dir,
+    entry: join(dir, entry),
+    output: { path: outDir, filename: 'main.js', library: { type: 'commonjs2' } },
+    resolve: { extensions: ['.ts', '.js'] },
+    externals: [/^spanweave\//],
+    plugins,
+    module: { rules: [{ test: /\.ts$/, ...typescript }] },
+  };
+  const create: (config: never) => unknown = tool === 'rspack' ? (await import('@rspack/core')).rspack : (await import('webpack')).default;
+  return create(config as never) as WebpackLikeCompiler;
 }
 
 async function testRunner(tool: 'vitest' | 'jest', config: string): Promise<Report> {
@@ -144,6 +180,10 @@ describe('every build tool traces the fixture as tspc does', () => {
     }
   });
 
+  it("rspack after a pre loader of the user's: the map chained through it, the throw at its line in shop.ts", async () => {
+    expect(await bundled('rspack-preloader')).toEqual(reference);
+  }, 60_000);
+
   it.each([...BUNDLERS, 'webpack'] as const)('%s: the same build without spanweave gives no spans', async (tool) => {
     const report = await bundled(tool, true);
     expect(report.result).toBe('paid 7');
@@ -186,6 +226,27 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     const woven = await bundle([spanweave()]);
     expect(woven).toBe(await bundle([]));
     expect(woven).not.toContain('spanweave');
+  });
+
+  it('Rspack: the same files come out as Rspack makes them', async () => {
+    const { spanweave } = (await import('spanweave/rspack')) as typeof import('../transformer/adapters/rspack.js');
+    const { 'view.js': _jsx, ...files } = untagged; // Rspack's own loaders read no JSX in .js
+    const dir = project('untagged-rspack', { ...files, 'main.ts': files['main.ts'].replace(/^import \{ view \}.*\n/m, '').replace(', view]', ']') });
+    // Each module's code after the loaders, by its path: the bundle's order of modules follows when each was built.
+    const modules = async (plugins: WebpackFamilyPlugin[]) => {
+      const outDir = join(dir, `out-${plugins.length}`);
+      const stats = await new Promise<WebpackLikeStats>(async (done, fail) => {
+        const compiler = await webpackLike('rspack', dir, 'main.ts', outDir, plugins);
+        compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!))));
+      });
+      expect(stats.hasErrors(), stats.toString({ all: false, errors: true })).toBe(false);
+      const { modules } = stats.toJson({ all: false, modules: true, source: true }) as { modules: { name: string; source: string }[] };
+      return modules.map(({ name, source }) => `${name}\n${source}`).sort();
+    };
+    const woven = await modules([spanweave()]);
+    expect(woven).toEqual(await modules([]));
+    expect(woven.map((module) => module.split('\n')[0])).toEqual(expect.arrayContaining(['./note.ts', './node_modules/lib/index.ts']));
+    expect(woven.join('\n')).not.toContain('spanweave');
   });
 
   it('Vite: a module imported with a query is woven as its file', async () => {
@@ -248,6 +309,31 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(result.status, result.stderr).toBe(0);
     const spans = reported<SpanRecord[]>(await runAsync(process.execPath, ['--import', childSdk, join(result.outDir, 'math.js')]), 'spans');
     expect(spans.map((span) => span.name)).toEqual(['add']);
+  }, 60_000);
+});
+
+describe('webpack and Rspack watching: a file that gains its first tag is woven on the rebuild', () => {
+  // The plugin's rule hands its loader only the files that mention a tag, when each module is made.
+  it.each(['webpack', 'rspack'] as const)('%s', async (tool) => {
+    const { spanweave } = (tool === 'rspack' ? await import('spanweave/rspack') : await import('spanweave/webpack')) as typeof import('../transformer/adapters/webpack.js');
+    const dir = project(`watch-${tool}`, { 'main.ts': "export { pay } from './pay';\n", 'pay.ts': 'export function pay(): number {\n  return 1;\n}\n', 'tsconfig.json': '{}\n' });
+    const outDir = join(dir, 'out');
+    const compiler = await webpackLike(tool, dir, 'main.ts', outDir, [spanweave()]);
+    const builds: (string | Error)[] = [];
+    const watching = compiler.watch({ aggregateTimeout: 50 }, (error, stats) => {
+      builds.push(error ?? (stats!.hasErrors() ? new Error(stats!.toString({ all: false, errors: true })) : readFileSync(join(outDir, 'main.js'), 'utf8')));
+    });
+    try {
+      await vi.waitFor(() => expect(builds.length).toBeGreaterThan(0), { timeout: 20_000 });
+      expect(builds[0]).not.toContain('spanweave/runtime');
+      // A watcher sees a change by the file's time: the edit must come after the first build's.
+      // A watcher may also rebuild once for files written just before it started: the last build counts.
+      await new Promise((done) => setTimeout(done, 1_000));
+      writeFileSync(join(dir, 'pay.ts'), '/** @traced */\nexport function pay(): number {\n  return 1;\n}\n');
+      await vi.waitFor(() => expect(builds.at(-1)).toContain('spanweave/runtime'), { timeout: 20_000, interval: 100 });
+    } finally {
+      await new Promise<void>((done) => watching.close(done));
+    }
   }, 60_000);
 });
 

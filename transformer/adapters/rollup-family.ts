@@ -6,7 +6,7 @@ import type { SourceMap } from '../weave/index.js';
 const SOURCE_ID = /^[^?#]*\.[cm]?[jt]sx?(?:[?#]|$)/;
 
 interface TransformContext {
-  /** Rollup, Rolldown and Vite throw; webpack and Rspack (through unplugin) collect the error and go on. */
+  /** Rollup, Rolldown and Vite throw. */
   error(message: string): void;
   warn(message: string): void;
 }

@@ -44,16 +44,26 @@ export class Weaver {
 
   /** `forBrowser`: whether the file is built for a page, where awaitContext defaults to on (no context manager follows an await there). */
   weave(code: string, fileName: string, forBrowser: boolean): Woven | undefined {
-    if (this.settings === undefined) {
-      const settings = projectSettings(this.options, this.root);
-      this.settings = { ...settings, listedInTraceAll: globMatcher(settings.traceAll) };
-    }
-    const traceAll = this.settings.listedInTraceAll(fileName);
+    const settings = this.project();
+    const traceAll = settings.listedInTraceAll(fileName);
     if (!traceAll && !code.includes('traced')) return undefined;
-    const woven = weave(fileName, code, { traceAll, awaitContext: this.settings.awaitContext ?? forBrowser });
+    const woven = weave(fileName, code, { traceAll, awaitContext: settings.awaitContext ?? forBrowser });
     if (woven === undefined) return undefined;
     const report = woven.diagnostics.length === 0 ? undefined : formatDiagnostics(woven.diagnostics, this.root);
     if (report !== undefined && woven.diagnostics.some((diagnostic) => diagnostic.category === 'error')) return { error: report };
     return { ...(woven.changed && { code: woven.code, map: woven.map }), warning: report };
+  }
+
+  /** Whether `weave` may change a file, from its path and text: listed in traceAll, or mentioning a tag. */
+  mayWeave(fileName: string, code: string): boolean {
+    return this.project().listedInTraceAll(fileName) || code.includes('traced');
+  }
+
+  private project(): ProjectSettings & { listedInTraceAll(fileName: string): boolean } {
+    if (this.settings === undefined) {
+      const settings = projectSettings(this.options, this.root);
+      this.settings = { ...settings, listedInTraceAll: globMatcher(settings.traceAll) };
+    }
+    return this.settings;
   }
 }

@@ -4,7 +4,8 @@ import { emittedFormat } from './module-format.js';
 import type { NativeProject } from './native-project.js';
 import { droppedTagDiagnostics, inSource, type EmittedSource } from './source-diagnostics.js';
 import { inlineMapUrl } from '../utils/inline-map.js';
-import { chainMaps, readEmittedMap, withMapComment } from './source-maps.js';
+import { chainMaps } from '../utils/chain-maps.js';
+import { readEmittedMap, withMapComment } from './source-maps.js';
 import { findTagComments, pairTagComments } from './tag-comments.js';
 
 export interface WovenFile {

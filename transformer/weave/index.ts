@@ -10,7 +10,7 @@ import { planAndEdit } from './plan.js';
 /**
  * The transform core that needs no compiler: it reads a TypeScript or JavaScript file, finds the
  * tags, and wraps the tagged functions with text edits (magic-string) and a source map, leaving
- * types to whatever strips them. Build tools (through the unplugin adapter) hand it TypeScript
+ * types to whatever strips them. Build tools (through their plugins in adapters/) hand it TypeScript
  * source; the TypeScript 7 command hands it the JavaScript that `tsc` 7 emitted.
  */
 export interface WeaveOptions {
