@@ -31,7 +31,7 @@ export class Weaver {
     this.tagsOnly = projectSettings(options, root).traceAll.length === 0;
   }
 
-  /** The tool's root, once its configuration says it (Vite's `root`, webpack's `context`). */
+  /** The tool's root, once its configuration says it (Vite's `root`). */
   setRoot(root: string): void {
     this.root = root;
     if (this.tagsOnly && projectSettings(this.options, root).traceAll.length > 0) {
