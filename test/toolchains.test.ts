@@ -235,10 +235,8 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     // Each module's code after the loaders, by its path: the bundle's order of modules follows when each was built.
     const modules = async (plugins: WebpackFamilyPlugin[]) => {
       const outDir = join(dir, `out-${plugins.length}`);
-      const stats = await new Promise<WebpackLikeStats>(async (done, fail) => {
-        const compiler = await webpackLike('rspack', dir, 'main.ts', outDir, plugins);
-        compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!))));
-      });
+      const compiler = await webpackLike('rspack', dir, 'main.ts', outDir, plugins);
+      const stats = await new Promise<WebpackLikeStats>((done, fail) => compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!)))));
       expect(stats.hasErrors(), stats.toString({ all: false, errors: true })).toBe(false);
       const { modules } = stats.toJson({ all: false, modules: true, source: true }) as { modules: { name: string; source: string }[] };
       return modules.map(({ name, source }) => `${name}\n${source}`).sort();

@@ -21,20 +21,22 @@ export class Weaver {
    * without a tag may be passed over by its text (a hook filter) before the tool's root is known.
    */
   readonly tagsOnly: boolean;
-  private settings: (ProjectSettings & { listedInTraceAll(fileName: string): boolean }) | undefined;
+  private settings: Settings;
 
   /** `root`: the folder the tsconfig is looked for from, the tool's own root where it has one. */
   constructor(
     private readonly options: AdapterOptions,
     private root = process.cwd(),
   ) {
-    this.tagsOnly = projectSettings(options, root).traceAll.length === 0;
+    this.settings = settingsAt(options, root);
+    this.tagsOnly = this.settings.traceAll.length === 0;
   }
 
   /** The tool's root, once its configuration says it (Vite's `root`). */
   setRoot(root: string): void {
     this.root = root;
-    if (this.tagsOnly && projectSettings(this.options, root).traceAll.length > 0) {
+    this.settings = settingsAt(this.options, root);
+    if (this.tagsOnly && this.settings.traceAll.length > 0) {
       throw new Error(
         `spanweave: the tsconfig found from the build's root ${root} lists files in traceAll, but the plugin was created in ${process.cwd()}, whose tsconfig lists none, and passes over files without tags. ` +
           `Run the build from ${root}, or name the files: spanweave({ traceAll: [...] }).`,
@@ -44,10 +46,9 @@ export class Weaver {
 
   /** `forBrowser`: whether the file is built for a page, where awaitContext defaults to on (no context manager follows an await there). */
   weave(code: string, fileName: string, forBrowser: boolean): Woven | undefined {
-    const settings = this.project();
-    const traceAll = settings.listedInTraceAll(fileName);
+    const traceAll = this.settings.listedInTraceAll(fileName);
     if (!traceAll && !code.includes('traced')) return undefined;
-    const woven = weave(fileName, code, { traceAll, awaitContext: settings.awaitContext ?? forBrowser });
+    const woven = weave(fileName, code, { traceAll, awaitContext: this.settings.awaitContext ?? forBrowser });
     if (woven === undefined) return undefined;
     const report = woven.diagnostics.length === 0 ? undefined : formatDiagnostics(woven.diagnostics, this.root);
     if (report !== undefined && woven.diagnostics.some((diagnostic) => diagnostic.category === 'error')) return { error: report };
@@ -56,14 +57,14 @@ export class Weaver {
 
   /** Whether `weave` may change a file, from its path and text: listed in traceAll, or mentioning a tag. */
   mayWeave(fileName: string, code: string): boolean {
-    return this.project().listedInTraceAll(fileName) || code.includes('traced');
+    return this.settings.listedInTraceAll(fileName) || code.includes('traced');
   }
+}
 
-  private project(): ProjectSettings & { listedInTraceAll(fileName: string): boolean } {
-    if (this.settings === undefined) {
-      const settings = projectSettings(this.options, this.root);
-      this.settings = { ...settings, listedInTraceAll: globMatcher(settings.traceAll) };
-    }
-    return this.settings;
-  }
+type Settings = ProjectSettings & { listedInTraceAll(fileName: string): boolean };
+
+/** The project's settings as found from `root`, read once per root. */
+function settingsAt(options: AdapterOptions, root: string): Settings {
+  const settings = projectSettings(options, root);
+  return { ...settings, listedInTraceAll: globMatcher(settings.traceAll) };
 }

@@ -18,4 +18,3 @@ export function chainMaps(file: string, woven: SourceMap, emitted: SourceMap): S
   const { sources, sourcesContent, names, mappings } = chained;
   return { version: 3, file: name, sources, ...(sourcesContent ? { sourcesContent } : {}), names, mappings };
 }
-
