@@ -31,11 +31,6 @@ export class Editor {
     this.output.update(start, end, content);
   }
 
-  /** A position the source map points at, as it does each line's start: a node's start, where stack traces and tools look. */
-  mark(position: number): void {
-    this.output.addSourcemapLocation(position);
-  }
-
   /** The position of the next `character` at or after `from`, past white space and comments. */
   find(character: string, from: number): number {
     let at = from;

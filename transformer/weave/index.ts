@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
 import MagicString from 'magic-string';
-import type { Program } from 'oxc-parser';
+import type { Comment, Program } from 'oxc-parser';
 import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
 import { processGlobals } from '../scope.js';
 import { Editor } from './emit.js';
-import { parse } from './parse.js';
-import { planAndEdit } from './plan.js';
+import { parse, type ReadNow } from './parse.js';
+import { planAndEdit, statementsToRead } from './plan.js';
 
 /**
  * The transform core that needs no compiler: it reads a TypeScript or JavaScript file, finds the
@@ -64,10 +64,17 @@ export interface WeaveResult {
  */
 export function weave(fileName: string, code: string, options: WeaveOptions = {}): WeaveResult | undefined {
   if (!options.traceAll && !code.includes('traced')) return undefined;
+  // traceAll plans for every function: every statement is read.
+  return weaveReading(fileName, code, options, options.traceAll ? undefined : statementsToRead(code));
+}
+
+/** `weave`, with `readNow` choosing the top-level statements parsed before the plan's walk (all where undefined): the tests weave both ways. */
+export function weaveReading(fileName: string, code: string, options: WeaveOptions, readNow: ReadNow | undefined): WeaveResult | undefined {
   const lang = languageOf(fileName);
-  const parsed = parse(fileName, code, lang);
+  const parsed = parse(fileName, code, lang, readNow);
   if (!parsed.ok) return undefined;
   const output = new MagicString(code);
+  markWords(output, code, parsed.comments);
   const runtimes = new Map<RuntimeModule, string>();
   const runtimeName = (module: RuntimeModule): string => {
     let name = runtimes.get(module);
@@ -75,7 +82,7 @@ export function weave(fileName: string, code: string, options: WeaveOptions = {}
     return name;
   };
   const found = planAndEdit(
-    { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, traceAll: options.traceAll ?? false, awaitContext: options.awaitContext, globals: () => (globals ??= processGlobals()) },
+    { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, deferred: parsed.deferred, traceAll: options.traceAll ?? false, awaitContext: options.awaitContext, globals: () => (globals ??= processGlobals()) },
     new Editor(code, output),
     runtimeName,
   );
@@ -129,10 +136,28 @@ function addRuntimeImports(output: MagicString, program: Program, code: string, 
 }
 
 /**
- * The map of the woven text, with a segment at each line's start, each edit and each node's start
- * (Editor.mark): what a tool reads from it, token by token, at a fraction of the cost of a segment
- * at every word boundary and space (magic-string's `hires: 'boundary'`).
+ * A source map segment at the start of each word outside comments (a name, keyword or number):
+ * where stack traces and tools look (a call's name, `new`, `throw`), as many as the nodes that
+ * start there, at a fraction of the cost of a segment at every word boundary and space
+ * (magic-string's `hires: 'boundary'`), and found in the text, so the walk need not see every node.
  */
+function markWords(output: MagicString, code: string, comments: readonly Comment[]): void {
+  let inWord = false;
+  let comment = 0;
+  for (let at = 0; at < code.length; at++) {
+    if (comment < comments.length && at === comments[comment]!.start) {
+      at = comments[comment++]!.end - 1;
+      inWord = false;
+      continue;
+    }
+    const c = code.charCodeAt(at);
+    const wordCharacter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
+    if (wordCharacter && !inWord) output.addSourcemapLocation(at);
+    inWord = wordCharacter;
+  }
+}
+
+/** The map of the woven text: a segment at each line's start, each edit and each word (markWords). */
 function sourceMap(output: MagicString, fileName: string): SourceMap {
   const map = output.generateMap({ source: fileName, includeContent: true });
   return { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings };

@@ -26,6 +26,8 @@ export interface FileInput {
   readonly lang: 'ts' | 'tsx' | 'js' | 'jsx';
   readonly program: Program;
   readonly comments: readonly Comment[];
+  /** Top-level statements the walk passes over, where `statementsToRead` found nothing it looks for. */
+  readonly deferred: ReadonlySet<Node>;
   readonly traceAll: boolean;
   readonly awaitContext?: boolean;
   readonly globals: () => ReadonlySet<string>;
@@ -84,7 +86,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   };
 
   const visit = (node: Node, parent: Node | undefined): void => {
-    editor.mark(node.start);
+    if (input.deferred.has(node)) return;
     if (input.traceAll && parent) parents.set(node, parent);
     if (node.type === 'CallExpression') definitions.noteCall(node);
     path.push(node);
@@ -311,6 +313,21 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     return `{ ${properties.join(', ')} }`;
   }
 }
+
+/**
+ * Which top-level statements the walk must see (given the comments and space before each): those
+ * that may hold a tag, and those that may call an `add` method (a nice-grpc server's, which the
+ * walk notes for ServiceDefinitions). The rest of what the plan reads of a file it reads on demand.
+ */
+export function statementsToRead(text: string): (from: number, to: number) => boolean {
+  return (from, to) => {
+    const source = text.slice(from, to);
+    return source.includes('traced') || MAY_CALL_ADD.test(source);
+  };
+}
+
+/** `.add`, or a dot followed by a comment or an escaped name (which may still be `add`). */
+const MAY_CALL_ADD = /\.\s*(?:add\b|\/[/*]|\\u)/;
 
 /** The tag's run-time options, `{ public: true, metadata: [...], ... }`, when it has any. */
 function optionsOf(tag: TracedTag, definition?: string): string | undefined {
