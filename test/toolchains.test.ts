@@ -79,8 +79,8 @@ interface WebpackLikeCompiler {
   close(callback: () => void): void;
 }
 
-/** A webpack or Rspack compiler bundling a project's entry for Node, through its TypeScript step (ts-loader transpileOnly, builtin:swc-loader). */
-async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: string, outDir: string, plugins: readonly WebpackFamilyPlugin[]): Promise<WebpackLikeCompiler> {
+/** A webpack or Rspack compiler bundling a project's entry (for Node unless told), through its TypeScript step (ts-loader transpileOnly, builtin:swc-loader). */
+async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: string, outDir: string, plugins: readonly WebpackFamilyPlugin[], target: 'node' | 'web' = 'node'): Promise<WebpackLikeCompiler> {
   const typescript =
     tool === 'rspack'
       ? { loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }, type: 'javascript/auto' }
@@ -88,7 +88,7 @@ async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: strin
   const config = {
     mode: 'none',
     cache: true, // as in development: watching reuses what it can
-    target: 'node',
+    target,
     context: dir,
     entry: join(dir, entry),
     output: { path: outDir, filename: 'main.js', library: { type: 'commonjs2' } },
@@ -227,6 +227,22 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(woven).toBe(await bundle([]));
     expect(woven).not.toContain('spanweave');
   });
+
+  it.each(['webpack', 'rspack'] as const)('%s: awaitContext is on for a web target and off for Node unless set', async (tool) => {
+    const { spanweave } = (tool === 'rspack' ? await import('spanweave/rspack') : await import('spanweave/webpack')) as typeof import('../transformer/adapters/webpack.js');
+    const dir = project(`await-context-${tool}`, { 'main.ts': '/** @traced */\nexport async function go(x: Promise<number>) {\n  return (await x) + 1;\n}\n', 'tsconfig.json': '{}\n' });
+    const built = async (target: 'node' | 'web', awaitContext?: boolean): Promise<string> => {
+      const outDir = join(dir, `out-${target}-${awaitContext}`);
+      const compiler = await webpackLike(tool, dir, 'main.ts', outDir, [spanweave({ awaitContext })], target);
+      const stats = await new Promise<WebpackLikeStats>((done, fail) => compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!)))));
+      expect(stats.hasErrors(), stats.toString({ all: false, errors: true })).toBe(false);
+      return readFileSync(join(outDir, 'main.js'), 'utf8');
+    };
+    expect(await built('web')).toContain('.resuming(');
+    expect(await built('node')).not.toContain('.resuming(');
+    expect(await built('node', true)).toContain('.resuming(');
+    expect(await built('web', false)).not.toContain('.resuming(');
+  }, 60_000);
 
   it('Rspack: the same files come out as Rspack makes them', async () => {
     const { spanweave } = (await import('spanweave/rspack')) as typeof import('../transformer/adapters/rspack.js');

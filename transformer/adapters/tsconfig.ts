@@ -14,7 +14,8 @@ export interface AdapterOptions {
    * A traced async function's span stays active across each `await` (the transformer's option
    * awaitContext). Default: the `awaitContext` of the spanweave entry in the tsconfig's `plugins`,
    * else on where the build is for the browser (Vite's client code, esbuild's `platform:
-   * 'browser'`), where no context manager follows an await, and off elsewhere.
+   * 'browser'`, a webpack or Rspack `target` of the web and not Node), where no context manager
+   * follows an await, and off elsewhere.
    */
   readonly awaitContext?: boolean;
 }

@@ -8,6 +8,8 @@ import { Weaver } from './weaver.js';
 /** What the plugin reads of a webpack or Rspack compiler. */
 export interface WebpackFamilyCompiler {
   readonly options: { readonly context?: string; readonly module: { readonly rules: unknown[] } };
+  /** What the build's target runs on: known once the tool has applied its defaults, after the plugins. */
+  readonly platform?: { readonly web?: boolean | null; readonly node?: boolean | null } | false;
 }
 
 export interface WebpackFamilyPlugin {
@@ -30,7 +32,9 @@ export function webpackFamilyPlugin(options: AdapterOptions = {}): WebpackFamily
     name: 'spanweave',
     apply(compiler) {
       const weaver = new Weaver(options, compiler.options.context ?? process.cwd());
-      const loaderOptions: LoaderOptions = { weaver };
+      // A page or a worker, where no context manager follows an await: awaitContext's default is on there (tsconfig.ts).
+      const forBrowser = (): boolean => compiler.platform !== undefined && compiler.platform !== false && compiler.platform.web === true && compiler.platform.node !== true;
+      const loaderOptions: LoaderOptions = { weaver, forBrowser };
       compiler.options.module.rules.unshift({
         enforce: 'pre',
         test: (resource: string) => isUserSource(resource) && mayWeave(weaver, resource),

@@ -4,6 +4,8 @@ import type { Weaver } from './weaver.js';
 
 export interface LoaderOptions {
   readonly weaver: Weaver;
+  /** Whether the build is for a page or a worker (asked per file: the target is known only once the build runs). */
+  readonly forBrowser: () => boolean;
 }
 
 /** What the loader uses of webpack's and Rspack's loader context. */
@@ -20,7 +22,8 @@ interface LoaderContext {
  * earlier pre loader's. A malformed tag is the build's error, and the file goes on as it was.
  */
 export default function spanweaveLoader(this: LoaderContext, code: string, map?: SourceMap | string): void {
-  const woven = this.getOptions().weaver.weave(code, this.resourcePath, false);
+  const { weaver, forBrowser } = this.getOptions();
+  const woven = weaver.weave(code, this.resourcePath, forBrowser());
   if (woven?.error !== undefined) this.emitError(new Error(woven.error));
   if (woven?.warning !== undefined) this.emitWarning(new Error(woven.warning));
   if (woven?.code === undefined) return this.callback(null, code, map);
