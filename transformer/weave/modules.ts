@@ -13,7 +13,7 @@ export interface ModuleBindings {
   readonly typeOnly: ReadonlySet<string>;
 }
 
-export function moduleBindings(program: Program): ModuleBindings {
+export function moduleBindings(program: Program, text: string): ModuleBindings {
   const modules = new Map<string, string>();
   const named = new Map<string, { module: string; imported: string }>();
   const specifiers = new Set<string>();
@@ -30,7 +30,7 @@ export function moduleBindings(program: Program): ModuleBindings {
     } else if (statement.type === 'TSImportEqualsDeclaration' && statement.moduleReference.type === 'TSExternalModuleReference') {
       specifiers.add(statement.moduleReference.expression.value);
       modules.set(statement.id.name, statement.moduleReference.expression.value);
-    } else if (statement.type === 'VariableDeclaration') {
+    } else if (statement.type === 'VariableDeclaration' && mayRequire(text.slice(statement.start, statement.end))) {
       for (const declaration of statement.declarations) {
         const module = declaration.init ? requiredModule(declaration.init) : undefined;
         if (module === undefined) continue;
@@ -46,6 +46,9 @@ export function moduleBindings(program: Program): ModuleBindings {
   }
   return { modules, named, specifiers, typeOnly };
 }
+
+/** Whether a declaration's text may call `require` (spelled out, or with an escape in the name): most do not, and are then not read (weave/parse.ts leaves them unparsed). */
+const mayRequire = (declaration: string): boolean => declaration.includes('require') || declaration.includes('\\u');
 
 /** `require("m")`, or a helper call around it (`__importStar(require("m"))`); no deeper. */
 function requiredModule(init: Expression): string | undefined {

@@ -56,7 +56,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
 
   const { comments, outsideJsDoc } = tagComments(text, input.comments);
   const parents = new Parents();
-  const bindings = moduleBindings(program);
+  const bindings = moduleBindings(program, text);
   const runtimeNames = importedRuntimeNames(bindings);
   const plans = new Map<FunctionLike, { traced: Traced; tag: TracedTag }>();
   const optedOut = new Set<FunctionLike>();
