@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
 import { compileWithTspc } from './helpers/compile.js';
 import { childSdk, reported, runAsync, type NodeRun, type SpanRecord } from './helpers/load-child.js';
+import { bun } from './helpers/bun.js';
 import { node22 } from './helpers/node22.js';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
@@ -54,6 +55,14 @@ async function bundled(tool: Bundler, withoutSpanweave = false): Promise<Report>
   const result = await build(tool, { withoutSpanweave });
   if (result.status !== 0) throw new Error(`${tool} build failed:\n${result.stderr}`);
   return reportOf(await runBundle(result.outDir));
+}
+
+/** The fixture bundled by Bun.build (tools/bun-build.mjs, run by Bun), run by Node. */
+async function bunBundled(withoutSpanweave = false): Promise<Report> {
+  const outDir = freshDir('bun');
+  const result = await runAsync(bun(), [join(fixture, 'tools/bun-build.mjs'), outDir, ...(withoutSpanweave ? ['--without-spanweave'] : [])], { cwd: fixture });
+  if (result.status !== 0) throw new Error(`Bun.build failed:\n${result.stderr}`);
+  return reportOf(await runBundle(outDir));
 }
 
 /** A fresh folder with these files (paths relative to it). */
@@ -116,7 +125,7 @@ function esmCopy(): string {
   return join(dir, 'main.mjs');
 }
 
-const TOOLS = ['esbuild', 'vite build', 'rollup + esbuild transform', 'rolldown', 'webpack + spanweave/webpack + ts-loader (transpileOnly)', 'rspack + spanweave/rspack + builtin:swc-loader', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'jest + ts-jest (isolatedModules)', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)', 'tsx CLI + spanweave/register'] as const;
+const TOOLS = ['esbuild', 'Bun.build', 'vite build', 'rollup + esbuild transform', 'rolldown', 'webpack + spanweave/webpack + ts-loader (transpileOnly)', 'rspack + spanweave/rspack + builtin:swc-loader', 'webpack + ts-loader', 'webpack + ts-loader (transpileOnly)', 'vitest', 'jest + ts-jest', 'jest + ts-jest (isolatedModules)', 'ts-node', 'ts-node (transpileOnly)', 'node --import spanweave/register', 'node --import spanweave/register (ESM)', 'tsx + spanweave/register', 'tsx + spanweave/register (ESM)', 'tsx CLI + spanweave/register'] as const;
 type Tool = (typeof TOOLS)[number];
 
 let reference: Report;
@@ -131,6 +140,7 @@ beforeAll(async () => {
   const tsx = (...args: string[]) => async () => reportOf(await run(node, ['--import', 'tsx', '--import', 'spanweave/register', ...args]));
   const tools: Record<Tool, () => Promise<Report>> = {
     esbuild: () => bundled('esbuild'),
+    'Bun.build': () => bunBundled(),
     'vite build': () => bundled('vite'),
     'rollup + esbuild transform': () => bundled('rollup'),
     rolldown: () => bundled('rolldown'),
@@ -184,8 +194,8 @@ describe('every build tool traces the fixture as tspc does', () => {
     expect(await bundled('rspack-preloader')).toEqual(reference);
   }, 60_000);
 
-  it.each([...BUNDLERS, 'webpack'] as const)('%s: the same build without spanweave gives no spans', async (tool) => {
-    const report = await bundled(tool, true);
+  it.each([...BUNDLERS, 'webpack', 'bun'] as const)('%s: the same build without spanweave gives no spans', async (tool) => {
+    const report = tool === 'bun' ? await bunBundled(true) : await bundled(tool, true);
     expect(report.result).toBe('paid 7');
     expect(report.spans).toEqual([]);
   }, 60_000);
