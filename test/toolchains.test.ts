@@ -190,6 +190,15 @@ describe('every build tool traces the fixture as tspc does', () => {
     }
   });
 
+  it('bun run with spanweave/bun in a preload: the spans of the tspc build, the throw at the position Bun gives without it', async () => {
+    const runWithBun = async (...preload: string[]) => reportOf(await run(bun(), [...preload, collect, shopSource]));
+    const [woven, plain] = [await runWithBun('--preload', join(fixture, 'tools/bun-preload.mjs')), await runWithBun()];
+    expect(plain.spans).toEqual([]);
+    expect({ ...woven, thrownAt: reference.thrownAt }).toEqual(reference);
+    // Bun's own transpile places the throw at another column than tsc's; the line is the same.
+    expect(woven.thrownAt).toBe(plain.thrownAt);
+  }, 60_000);
+
   it("rspack after a pre loader of the user's: the map chained through it, the throw at its line in shop.ts", async () => {
     expect(await bundled('rspack-preloader')).toEqual(reference);
   }, 60_000);
