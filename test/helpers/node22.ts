@@ -1,7 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from './paths.js';
+import { registryBinary } from './registry-binary.js';
 
 /** A Node with module.registerHooks (≥ 22.15), for spanweave/register, when this one is older. */
 export const NODE22_VERSION = '22.23.3';
@@ -13,11 +10,5 @@ export const NODE22_VERSION = '22.23.3';
 export function node22(): string {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major > 22 || (major === 22 && minor >= 15)) return process.execPath;
-  const prefix = join(repoRoot, '.tmp', `node-${NODE22_VERSION}`);
-  const binaryPackage = `node-${process.platform}-${process.arch}`;
-  const binary = join(prefix, 'node_modules', binaryPackage, 'bin/node');
-  if (!existsSync(binary)) {
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `${binaryPackage}@${NODE22_VERSION}`], { stdio: 'ignore' });
-  }
-  return binary;
+  return registryBinary(`node-${NODE22_VERSION}`, { name: `node-${process.platform}-${process.arch}`, version: NODE22_VERSION, bin: 'bin/node' });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { spanweave as esbuildPlugin } from './esbuild.js';
+import { spanweave as esbuildPlugin, LOADERS } from './esbuild.js';
 import type { AdapterOptions } from './tsconfig.js';
 
 export type { AdapterOptions } from './tsconfig.js';
@@ -21,8 +21,6 @@ interface Builder {
 
 /** The user's source files (not under node_modules), for Bun's run-time hook, which must load whatever its filter admits. */
 const RUN_TIME_FILTER = /^(?!.*[\\/]node_modules[\\/]).*\.[cm]?tsx?$/;
-
-const LOADERS: Readonly<Record<string, string>> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' };
 
 /**
  * Bun: `plugins: [spanweave()]` in `Bun.build`, or `plugin(spanweave())` from `bun` in a preload

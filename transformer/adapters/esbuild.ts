@@ -9,7 +9,7 @@ import { Weaver } from './weaver.js';
 export type { AdapterOptions } from './tsconfig.js';
 
 /** esbuild's own loaders for the files the plugin looks at: the woven code is the file's language still. */
-const LOADERS: Readonly<Record<string, Loader>> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' };
+export const LOADERS: Readonly<Record<string, Loader>> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' };
 
 /**
  * esbuild: `plugins: [spanweave()]` in the build options. Tagged files are loaded woven, in their
