@@ -110,6 +110,13 @@ async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: strin
   return create(config as never) as WebpackLikeCompiler;
 }
 
+/** One build of the compiler, closed after it; the build must have no errors. */
+async function builtOnce(compiler: WebpackLikeCompiler): Promise<WebpackLikeStats> {
+  const stats = await new Promise<WebpackLikeStats>((done, fail) => compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!)))));
+  expect(stats.hasErrors(), stats.toString({ all: false, errors: true })).toBe(false);
+  return stats;
+}
+
 async function testRunner(tool: 'vitest' | 'jest', config: string): Promise<Report> {
   const file = join(freshDir(tool), 'report.json');
   // Jest's cache is keyed on spanweave's version, not its code: a test of this build must not read it.
@@ -252,9 +259,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     const dir = project(`await-context-${tool}`, { 'main.ts': '/** @traced */\nexport async function go(x: Promise<number>) {\n  return (await x) + 1;\n}\n', 'tsconfig.json': '{}\n' });
     const built = async (target: 'node' | 'web', awaitContext?: boolean): Promise<string> => {
       const outDir = join(dir, `out-${target}-${awaitContext}`);
-      const compiler = await webpackLike(tool, dir, 'main.ts', outDir, [spanweave({ awaitContext })], target);
-      const stats = await new Promise<WebpackLikeStats>((done, fail) => compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!)))));
-      expect(stats.hasErrors(), stats.toString({ all: false, errors: true })).toBe(false);
+      await builtOnce(await webpackLike(tool, dir, 'main.ts', outDir, [spanweave({ awaitContext })], target));
       return readFileSync(join(outDir, 'main.js'), 'utf8');
     };
     expect(await built('web')).toContain('.resuming(');
@@ -270,9 +275,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     // Each module's code after the loaders, by its path: the bundle's order of modules follows when each was built.
     const modules = async (plugins: WebpackFamilyPlugin[]) => {
       const outDir = join(dir, `out-${plugins.length}`);
-      const compiler = await webpackLike('rspack', dir, 'main.ts', outDir, plugins);
-      const stats = await new Promise<WebpackLikeStats>((done, fail) => compiler.run((error, result) => (error ? fail(error) : compiler.close(() => done(result!)))));
-      expect(stats.hasErrors(), stats.toString({ all: false, errors: true })).toBe(false);
+      const stats = await builtOnce(await webpackLike('rspack', dir, 'main.ts', outDir, plugins));
       const { modules } = stats.toJson({ all: false, modules: true, source: true }) as { modules: { name: string; source: string }[] };
       return modules.map(({ name, source }) => `${name}\n${source}`).sort();
     };

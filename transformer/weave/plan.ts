@@ -8,6 +8,7 @@ import { checkAttribute } from './attributes.js';
 import { clientStackOf, findHttpCalls, isOptionalCall, type HttpCall } from './calls.js';
 import { Editor, wrapCallConstruction, wrapClientConstruction, wrapFunction, wrapGrpcHandler, wrapHttpCall, wrapHttpHandler } from './emit.js';
 import { moduleBindings, type ModuleBindings } from './modules.js';
+import type { ReadNow } from './parse.js';
 import { inferSpanName } from './naming.js';
 import { ServiceDefinitions } from './service-definition.js';
 import { boundNames, forEachChild, isFunctionLike, nextTokenAfter, Parents, unwrap, type FunctionLike } from './syntax.js';
@@ -319,7 +320,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
  * that may hold a tag, and those that may call an `add` method (a nice-grpc server's, which the
  * walk notes for ServiceDefinitions). The rest of what the plan reads of a file it reads on demand.
  */
-export function statementsToRead(text: string): (from: number, to: number) => boolean {
+export function statementsToRead(text: string): ReadNow {
   return (from, to) => {
     const source = text.slice(from, to);
     return source.includes('traced') || MAY_CALL_ADD.test(source);
