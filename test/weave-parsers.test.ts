@@ -58,13 +58,14 @@ it("reads the same tree as oxc-parser's own parseSync, BigInt and RegExp literal
   expect(text(parse(...literals, 'ts').program)).toMatch(/"value":"64n".*"value":"\/a\(\?<n>b\)\+\/giu".*"value":"\/x\/v"/);
 });
 
-/** Files whose top-level statements are laid out unusually: decorators before `export` (outside its range), a hashbang, directives, nothing at all, overloads, a nice-grpc `add` in a function of its own. */
+/** Files whose top-level statements are laid out unusually: decorators before `export` (outside its range), a hashbang, directives, nothing at all, overloads, a module bound by `require` (as CommonJS output binds it), a nice-grpc `add` in a function of its own. */
 const CORNERS: [string, string][] = [
   ['decorators.ts', '@a @b export class C {}\nexport @c class D { /** @traced */ m() { return 1; } }\n@d export default class {}\n'],
   ['hashbang.ts', '#!/usr/bin/env node\n"use strict";\n/** @traced */ function f() { return /x/g; }\n'],
   ['empty.ts', ''],
   ['comment-only.ts', '/** @traced */\n'],
   ['overloads.ts', '/** @traced */ export function f(a: string): string;\nexport function f(a: number): number;\nexport function f(a: unknown) { return a; }\n'],
+  ['required.js', '"use strict";\nconst http_1 = require("node:http");\nconst LIMIT = 3;\n/** @traced http.client */\nfunction get(url) {\n  return http_1.get(url);\n}\nexports.get = get;\n'],
   ['names.ts', 'import { helper } from "./h";\nconst LIMIT = 3;\nexport class Later {}\n/** @traced attr.limit=LIMIT attr.h=helper */ export function f(n: number) { return n + LIMIT; }\n'],
   [
     'nice.ts',
@@ -113,5 +114,9 @@ it('weaves every file as it does reading every statement', () => {
   };
   expect(weaveCorner('nice.ts')).toContain('definition: { service: EchoDefinition, key: "say" }');
   expect(weaveCorner('names.ts')).toContain('"limit": LIMIT');
+  // A module bound by `require` is known to the plan, and so is the runtime a woven file requires: a second weave changes nothing.
+  const required = weaveCorner('required.js');
+  expect(required).toContain('return spanweave_http_1.request(http_1.get, url);');
+  expect(weaveReading('required.js', required, {}, statementsToRead(required))!.changed).toBe(false);
   expect(weaveCorner('overloads.ts')).toMatch(/function f\(a: unknown\) \{\s*return spanweave_1\.run\("f"/);
 });
