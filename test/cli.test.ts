@@ -6,7 +6,7 @@
  * a rebuild weaves only what tsc emitted again, what is refused or reported, and --watch.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
@@ -64,6 +64,8 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(run5.status, output(run5)).toBe(0);
     expect(run7.stderr).toContain('TypeScript 7.0.2');
     expect(run7.stderr).toContain('running its tsc, then weaving the JavaScript it emits');
+    // Its native executable, as the package's bin script finds it, without a Node process in between.
+    expect(run7.stderr).toMatch(/tsc runs as: \S+\/@typescript\/typescript-linux-x64\/lib\/tsc\n/);
     expect(run5.stderr).toContain('TypeScript 5.9.3');
     expect(run5.stderr).toContain('with the spanweave transformer (no ts-patch)');
 
@@ -75,6 +77,23 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(report7.traces).toBe(2);
     expect(report7.thrownAt).toBe(`shop.ts:${throwLine}:9`);
     expect(report7).toEqual(report5);
+  });
+
+  it('TypeScript 7 whose executable spanweave cannot find (another package layout): its bin script runs it, with the same result', async () => {
+    const dir = copyFixture('layout');
+    // The package with its lookup moved: the bin script still finds it through the package's imports.
+    const typescript = join(dir, 'typescript-moved');
+    cpSync(typescript7, typescript, { recursive: true });
+    renameSync(join(typescript, 'lib/getExePath.js'), join(typescript, 'lib/exe-path.js'));
+    const manifest = JSON.parse(readFileSync(join(typescript, 'package.json'), 'utf8')) as { imports: Record<string, unknown> };
+    manifest.imports['#getExePath'] = './lib/exe-path.js';
+    writeFileSync(join(typescript, 'package.json'), JSON.stringify(manifest));
+    const run = await runAsync(process.execPath, [cli, 'build', '--typescript', typescript, '--verbose'], { cwd: dir });
+    expect(run.status, output(run)).toBe(0);
+    expect(run.stderr).toContain(`tsc runs as: ${process.execPath} ${join(typescript, 'bin/tsc')}\n`);
+    const found = await report(dir);
+    expect(found.spans.map((s) => `${s.name}<${s.parent ?? ''}`)).toEqual(SPANS);
+    expect(found.thrownAt).toBe(`shop.ts:${throwLine}:9`);
   });
 
   it('TypeScript 7 without spanweave (plain tsc): no spans, so the comparison above cannot pass by accident', async () => {

@@ -22,7 +22,7 @@ async function main(args: readonly string[]): Promise<number | 'watching'> {
   const typescript = findTypeScript(command.typescript);
   if (typescript.major >= 7) {
     log(`TypeScript ${typescript.version} (${typescript.directory}) has no transformer API: running its tsc, then weaving the JavaScript it emits`);
-    return buildWithNativeTsc(typescript.tsc, command.compilerArgs, log);
+    return buildWithNativeTsc(typescript, command.compilerArgs, log);
   }
   if (typescript.major === 5 || typescript.major === 6) {
     log(`TypeScript ${typescript.version} (${typescript.directory}): compiling through its API with the spanweave transformer (no ts-patch)`);

@@ -6,6 +6,7 @@ import { isWatch } from './arguments.js';
 import { readNativeProject } from './native-project.js';
 import { runTsc } from './tsc-process.js';
 import { weaveEmittedFile } from './weave-emitted.js';
+import { nativeTsc, type TypeScriptPackage } from './typescript.js';
 import { WovenState } from './woven-state.js';
 
 const JAVASCRIPT = /\.[cm]?js$/;
@@ -16,7 +17,9 @@ const JAVASCRIPT = /\.[cm]?js$/;
  * names the files it wrote (`--listEmittedFiles`), so nothing is guessed from the output folder and
  * a file is woven only after tsc wrote it. Returns the exit status: tsc's, else 1 for an error of spanweave.
  */
-export async function buildWithNativeTsc(tsc: string, args: readonly string[], log: (message: string) => void): Promise<number> {
+export async function buildWithNativeTsc(typescript: TypeScriptPackage, args: readonly string[], log: (message: string) => void): Promise<number> {
+  const tsc = await nativeTsc(typescript);
+  log(`tsc runs as: ${tsc.join(' ')}`);
   const project = await readNativeProject(tsc, args);
   if (project.removeComments) {
     process.stderr.write(

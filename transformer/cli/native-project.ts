@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { nearestTsconfig } from '../adapters/tsconfig.js';
 import { CommandError } from './arguments.js';
+import type { Command } from './typescript.js';
 
 /** The compiler options the weaving depends on, as `tsc --showConfig` prints them. */
 interface ShownOptions {
@@ -31,7 +32,7 @@ export interface NativeProject {
  * Reads the project from `tsc --showConfig` with the user's arguments (so `-p` and options given on
  * the command line count), which prints the options with paths relative to the tsconfig's folder.
  */
-export async function readNativeProject(tsc: string, args: readonly string[], cwd = process.cwd()): Promise<NativeProject> {
+export async function readNativeProject(tsc: Command, args: readonly string[], cwd = process.cwd()): Promise<NativeProject> {
   const configFile = findConfigFile(args, cwd);
   const shown = JSON.parse(await showConfig(tsc, args, cwd)) as { compilerOptions?: ShownOptions };
   const options = shown.compilerOptions ?? {};
@@ -49,9 +50,9 @@ export async function readNativeProject(tsc: string, args: readonly string[], cw
   };
 }
 
-function showConfig(tsc: string, args: readonly string[], cwd: string): Promise<string> {
+function showConfig([program, ...programArgs]: Command, args: readonly string[], cwd: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [tsc, ...args, '--showConfig'], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 }, (error, stdout, stderr) => {
+    execFile(program, [...programArgs, ...args, '--showConfig'], { cwd, encoding: 'utf8', maxBuffer: 1 << 28 }, (error, stdout, stderr) => {
       if (error) reject(new CommandError(`tsc --showConfig failed:\n${stdout}${stderr}`));
       else resolvePromise(stdout);
     });

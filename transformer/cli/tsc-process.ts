@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { signalStatus } from './signal-status.js';
+import type { Command } from './typescript.js';
 
 const EMITTED = /^TSFILE: (.*)$/;
 /** How long a list of emitted files may pause before it counts as complete (watch mode). */
@@ -12,12 +13,15 @@ const LIST_SETTLED_MS = 100;
  * end of the process or a pause closes the list. Its other output passes through; the list itself
  * only when `echoList` (the user asked for it). Resolves with tsc's exit status.
  */
-export function runTsc(tsc: string, args: readonly string[], echoList: boolean, onEmitted: (files: string[]) => void): Promise<number> {
-  // Its own process group (but on Windows): the package's `tsc` is a Node script that runs the
-  // native compiler as a child, and both must stop when this command is stopped.
+export function runTsc([program, ...programArgs]: Command, args: readonly string[], echoList: boolean, onEmitted: (files: string[]) => void): Promise<number> {
+  // Its own process group (but on Windows): where the package's `tsc` runs (a Node script that runs
+  // the native compiler as a child), both must stop when this command is stopped.
   const grouped = process.platform !== 'win32';
-  const child = spawn(process.execPath, [tsc, ...args, '--listEmittedFiles'], { stdio: ['inherit', 'pipe', 'inherit'], detached: grouped });
+  const child = spawn(program, [...programArgs, ...args, '--listEmittedFiles'], { stdio: ['inherit', 'pipe', 'inherit'], detached: grouped });
+  // The signal this command was stopped by: its status, whatever tsc's own (the native compiler exits 0 on SIGTERM).
+  let stoppedBy: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals) => () => {
+    stoppedBy = signal;
     if (grouped && child.pid !== undefined) process.kill(-child.pid, signal);
     else child.kill(signal);
   };
@@ -49,7 +53,8 @@ export function runTsc(tsc: string, args: readonly string[], echoList: boolean, 
     child.on('close', (code, signal) => {
       process.off('SIGINT', onInterrupt).off('SIGTERM', onTerminate);
       closeList();
-      resolve(code ?? (signal === null ? 1 : signalStatus(signal)));
+      const endedBy = stoppedBy ?? signal;
+      resolve(endedBy !== null ? signalStatus(endedBy) : (code ?? 1));
     });
   });
 }

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CommandError } from './arguments.js';
 
 /** A TypeScript package: where it is, its version, and its `tsc`. */
@@ -27,4 +28,22 @@ function resolveFrom(cwd: string): string {
   } catch {
     throw new CommandError(`no TypeScript found from ${cwd}: install it in the project (npm install -D typescript).`);
   }
+}
+
+/** A program and the arguments it starts with: how `tsc` is run. */
+export type Command = readonly [file: string, ...args: string[]];
+
+/**
+ * How to run a TypeScript 7 `tsc`: its native executable, found by the package's own lookup (the
+ * one its bin script uses), which saves a Node process per run; else the bin script under Node.
+ */
+export async function nativeTsc(typescript: TypeScriptPackage): Promise<Command> {
+  try {
+    const lookup = (await import(pathToFileURL(join(typescript.directory, 'lib/getExePath.js')).href)) as { default(): string };
+    const executable = lookup.default();
+    if (existsSync(executable)) return [executable];
+  } catch {
+    // a layout this version of spanweave does not know: the bin script finds it
+  }
+  return [process.execPath, typescript.tsc];
 }
