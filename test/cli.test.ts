@@ -112,6 +112,21 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect((await report(dir)).thrownAt).toBe(`shop.ts:${throwLine}:9`);
   });
 
+  it('without source maps: none is made or written, the spans are the same, and the throw stays on the line plain tsc emits it on', async () => {
+    const [dir, plain] = [copyFixture('no-maps'), copyFixture('no-maps-plain')];
+    const [run, plainRun] = await Promise.all([build(dir, ['--sourceMap', 'false']), runAsync(process.execPath, [tsc7, '-p', '.', '--sourceMap', 'false'], { cwd: plain })]);
+    expect(run.status, output(run)).toBe(0);
+    expect(plainRun.status, output(plainRun)).toBe(0);
+    expect(readdirSync(join(dir, 'out')).filter((name) => name.endsWith('.map'))).toEqual([]);
+    const woven = readFileSync(join(dir, 'out/shop.js'), 'utf8');
+    expect(woven).not.toContain('sourceMappingURL');
+    const throwLineIn = (text: string): number => text.split('\n').findIndex((line) => line.trim() === 'throw new Error(reason);') + 1;
+    const found = await report(dir);
+    expect(found.spans.map((s) => `${s.name}<${s.parent ?? ''}`)).toEqual(SPANS);
+    expect(found.thrownAt).toMatch(new RegExp(`^shop\\.js:${throwLineIn(readFileSync(join(plain, 'out/shop.js'), 'utf8'))}:`));
+    expect(throwLineIn(woven)).toBe(throwLineIn(readFileSync(join(plain, 'out/shop.js'), 'utf8')));
+  });
+
   it('a second build changes no byte; after an edit only the files tsc emitted again are woven again', async () => {
     const dir = copyFixture('again');
     expect((await build(dir)).status).toBe(0);

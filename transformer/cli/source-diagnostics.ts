@@ -1,4 +1,3 @@
-import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { DiagnosticCode } from '../diagnostics.js';
 import type { SourceMap, WeaveDiagnostic } from '../weave/index.js';
 import type { TagComment, TagPairing } from './tag-comments.js';
@@ -59,6 +58,8 @@ const indent = (line: string): number => /^[ \t]*/.exec(line)![0].length;
 
 function throughMap(diagnostic: WeaveDiagnostic, text: string, emittedMap: SourceMap | undefined): number | undefined {
   if (emittedMap === undefined) return undefined;
+  // Loaded here, where a diagnostic needs it: most builds never do.
+  const { originalPositionFor, TraceMap } = require('@jridgewell/trace-mapping') as typeof import('@jridgewell/trace-mapping');
   const original = originalPositionFor(new TraceMap({ ...emittedMap, version: 3 }), { line: diagnostic.line, column: diagnostic.column - 1 });
   if (original.line === null) return undefined;
   const lineStart = text.split('\n').slice(0, original.line - 1).reduce((sum, line) => sum + line.length + 1, 0);

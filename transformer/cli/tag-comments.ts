@@ -18,6 +18,14 @@ export interface TagComment {
   readonly tags: readonly { readonly start: number; readonly length: number }[];
 }
 
+/**
+ * How many times the text names a tag, in a comment or not: where a source and its output name
+ * them equally often, tsc dropped no tag comment (it keeps comments, and never repeats one).
+ */
+export function countTags(text: string): number {
+  return text.match(TAG)?.length ?? 0;
+}
+
 const JSDOC = /\/\*\*(?!\/)[^]*?\*\//g;
 
 export function findTagComments(text: string): TagComment[] {

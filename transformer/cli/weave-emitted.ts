@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { rewriteFile } from '../utils/rewrite-file.js';
 import { weave, type WeaveDiagnostic } from '../weave/index.js';
 import { emittedFormat } from './module-format.js';
 import type { NativeProject } from './native-project.js';
@@ -6,7 +7,7 @@ import { droppedTagDiagnostics, inSource, type EmittedSource } from './source-di
 import { inlineMapUrl } from '../utils/inline-map.js';
 import { chainMaps } from '../utils/chain-maps.js';
 import { readEmittedMap, withMapComment } from './source-maps.js';
-import { findTagComments, pairTagComments } from './tag-comments.js';
+import { countTags, findTagComments, pairTagComments } from './tag-comments.js';
 
 export interface WovenFile {
   /** Its diagnostics, placed in the TypeScript source where it is known. */
@@ -22,24 +23,32 @@ export interface WovenFile {
 export function weaveEmittedFile(file: string, project: NativeProject, settings: { tracesAll(sourceFile: string): boolean; awaitContext: boolean }, watching: boolean): WovenFile {
   const code = readFileSync(file, 'utf8');
   const sourceFile = project.sourceOf(file);
-  const source = sourceFile === undefined ? undefined : emittedSource(sourceFile, code);
-  const result = weave(file, code, { traceAll: sourceFile !== undefined && settings.tracesAll(sourceFile), awaitContext: settings.awaitContext, format: emittedFormat(file, sourceFile, project.module) });
+  const sourceText = sourceFile === undefined ? undefined : readFileSync(sourceFile, 'utf8');
+  // The tag comments are paired only where a tag may be missing or a diagnostic must be placed.
+  const mayHaveDropped = sourceText !== undefined && countTags(sourceText) !== countTags(code);
   const emitted = readEmittedMap(file, code);
-  const diagnostics = [...(source ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))];
+  const result = weave(file, code, {
+    traceAll: sourceFile !== undefined && settings.tracesAll(sourceFile),
+    awaitContext: settings.awaitContext,
+    format: emittedFormat(file, sourceFile, project.module),
+    sourceMap: emitted !== undefined,
+  });
+  const placed = mayHaveDropped || (result !== undefined && result.diagnostics.length > 0);
+  const source = sourceFile !== undefined && sourceText !== undefined && placed ? emittedSource(sourceFile, sourceText, code) : undefined;
+  const diagnostics = [...(source && mayHaveDropped ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))];
   // In watch mode tsc may have written the file again meanwhile: its next list names it.
   if (!result?.changed || (watching && readFileSync(file, 'utf8') !== code)) return { diagnostics, rewritten: false };
   if (emitted === undefined) {
-    writeFileSync(file, result.code);
+    rewriteFile(file, result.code);
   } else {
-    const map = chainMaps(file, result.map, emitted.map);
-    if (emitted.file !== undefined) writeFileSync(emitted.file, JSON.stringify(map));
-    writeFileSync(file, withMapComment(result.code, emitted.file === undefined ? inlineMapUrl(map) : emitted.url));
+    const map = chainMaps(file, result.map!, emitted.map);
+    if (emitted.file !== undefined) rewriteFile(emitted.file, JSON.stringify(map));
+    rewriteFile(file, withMapComment(result.code, emitted.file === undefined ? inlineMapUrl(map) : emitted.url));
   }
   return { diagnostics, rewritten: true };
 }
 
-function emittedSource(fileName: string, output: string): EmittedSource {
-  const text = readFileSync(fileName, 'utf8');
+function emittedSource(fileName: string, text: string, output: string): EmittedSource {
   const outputComments = findTagComments(output);
   return { fileName, text, output, outputComments, pairing: pairTagComments(findTagComments(text), outputComments) };
 }

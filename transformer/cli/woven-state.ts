@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { WeaveDiagnostic } from '../weave/index.js';
 import { version } from '../version.js';
@@ -68,4 +67,8 @@ function readRecord(file: string): SavedState | undefined {
   }
 }
 
-const hashOf = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** Loads node:crypto (a few ms) only for an incremental build, the one kind that hashes. */
+function hashOf(file: string): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}

@@ -3,7 +3,8 @@ import type { SourceMap } from '../weave/index.js';
 
 type Remapping = (map: SourceMap, loader: (source: string) => SourceMap | null, options: { excludeContent: boolean }) => SourceMap;
 // Typed here: the package's own declaration file does not parse (`export = function …;`).
-const remapping = require('@jridgewell/remapping') as Remapping;
+// Loaded on first use: a build without source maps never chains one.
+let remapping: Remapping | undefined;
 
 /**
  * One map from the woven file to its source: the weaver's (woven → `file` as it was handed over)
@@ -12,6 +13,7 @@ const remapping = require('@jridgewell/remapping') as Remapping;
  */
 export function chainMaps(file: string, woven: SourceMap, emitted: SourceMap): SourceMap {
   const name = basename(file);
+  remapping ??= require('@jridgewell/remapping') as Remapping;
   const chained = remapping({ ...woven, sources: [name] }, (source) => (source === name ? emitted : null), {
     excludeContent: emitted.sourcesContent === undefined,
   });

@@ -23,6 +23,8 @@ export interface WeaveOptions {
   readonly format?: 'esm' | 'commonjs';
   /** A traced async function's span stays active across each `await` (the transformer's option awaitContext). */
   readonly awaitContext?: boolean;
+  /** Whether to make the source map (a fifth of a weave's time); default true. */
+  readonly sourceMap?: boolean;
 }
 
 /** A diagnostic of the core, with the same codes and messages as the compiler plugin's. */
@@ -51,8 +53,8 @@ export interface SourceMap {
 export interface WeaveResult {
   /** The file with the tagged functions wrapped (the input's text where nothing was). */
   readonly code: string;
-  /** From the input's text to `code`; `sources` is `[fileName]`. */
-  readonly map: SourceMap;
+  /** From the input's text to `code`; `sources` is `[fileName]`. Undefined where the options' `sourceMap` is false. */
+  readonly map: SourceMap | undefined;
   readonly diagnostics: readonly WeaveDiagnostic[];
   /** Whether `code` differs from the input. */
   readonly changed: boolean;
@@ -74,7 +76,6 @@ export function weaveReading(fileName: string, code: string, options: WeaveOptio
   const parsed = parse(fileName, code, lang, readNow);
   if (!parsed.ok) return undefined;
   const output = new MagicString(code);
-  markWords(output, code, parsed.comments);
   const runtimes = new Map<RuntimeModule, string>();
   const runtimeName = (module: RuntimeModule): string => {
     let name = runtimes.get(module);
@@ -91,7 +92,7 @@ export function weaveReading(fileName: string, code: string, options: WeaveOptio
   const position = lineColumn(code);
   return {
     code: changed ? output.toString() : code,
-    map: sourceMap(output, fileName),
+    map: options.sourceMap === false ? undefined : sourceMap(output, code, fileName, parsed.comments),
     diagnostics: found.map((d) => ({ fileName, ...d, ...position(d.start) })),
     changed,
   };
@@ -158,7 +159,8 @@ function markWords(output: MagicString, code: string, comments: readonly Comment
 }
 
 /** The map of the woven text: a segment at each line's start, each edit and each word (markWords). */
-function sourceMap(output: MagicString, fileName: string): SourceMap {
+function sourceMap(output: MagicString, code: string, fileName: string, comments: readonly Comment[]): SourceMap {
+  markWords(output, code, comments);
   const map = output.generateMap({ source: fileName, includeContent: true });
   return { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings };
 }
