@@ -45,9 +45,10 @@ const BUNDLERS = ['esbuild', 'vite', 'rollup', 'rolldown', 'webpack-plugin', 'rs
 type Bundler = (typeof BUNDLERS)[number] | 'webpack' | 'webpack-transpile-only' | 'rspack-preloader';
 
 /** Runs tools/build.mjs in a project's folder (default the fixture): `tool` bundles `entry` into a fresh folder. */
-async function build(tool: Bundler, options: { project?: string; entry?: string; withoutSpanweave?: boolean } = {}): Promise<NodeRun & { outDir: string }> {
+async function build(tool: Bundler, options: { project?: string; entry?: string; withoutSpanweave?: boolean; noSourceMap?: boolean } = {}): Promise<NodeRun & { outDir: string }> {
   const outDir = freshDir(tool);
-  const args = [join(fixture, 'tools/build.mjs'), tool, outDir, ...(options.entry ? [options.entry] : []), ...(options.withoutSpanweave ? ['--without-spanweave'] : [])];
+  const flags = [...(options.withoutSpanweave ? ['--without-spanweave'] : []), ...(options.noSourceMap ? ['--no-source-map'] : [])];
+  const args = [join(fixture, 'tools/build.mjs'), tool, outDir, ...(options.entry ? [options.entry] : []), ...flags];
   return { ...(await runAsync(process.execPath, args, { cwd: options.project ?? fixture })), outDir };
 }
 
@@ -214,6 +215,31 @@ describe('every build tool traces the fixture as tspc does', () => {
     const report = tool === 'bun' ? await bunBundled(true) : await bundled(tool, true);
     expect(report.result).toBe('paid 7');
     expect(report.spans).toEqual([]);
+  }, 60_000);
+});
+
+describe("the weave's source map through each bundler", () => {
+  /** The throw's `file:line:column` as `node --enable-source-maps` reports it, from a bundle of src/one-line.ts. */
+  async function throwIn(tool: (typeof BUNDLERS)[number], withoutSpanweave: boolean): Promise<string> {
+    const result = await build(tool, { entry: 'src/one-line.ts', withoutSpanweave });
+    expect(result.status, result.stderr).toBe(0);
+    const bundle = JSON.stringify(join(result.outDir, 'one-line.js'));
+    const ran = await run(process.execPath, ['--enable-source-maps', '-e', `try { require(${bundle}).failAtOnce('x') } catch (error) { console.log(error.stack.split('\\n')[1]) }`]);
+    return /([\w.-]+\.ts:\d+:\d+)\)?$/.exec(ran.stdout.trim())?.[1] ?? `no position in: ${ran.stdout}${ran.stderr}`;
+  }
+
+  it.each(BUNDLERS)("%s: a throw on a line the weave adds to is at its line and column in the .ts, as the tool's own build puts it", async (tool) => {
+    const [woven, plain] = await Promise.all([throwIn(tool, false), throwIn(tool, true)]);
+    expect(plain).toMatch(/^one-line\.ts:4:\d+$/);
+    expect(woven).toBe(plain);
+  }, 60_000);
+
+  it.each(['esbuild', 'vite', 'webpack-plugin', 'rspack'] as const)('%s without source maps: the build traces as the reference, and no map is written', async (tool) => {
+    const result = await build(tool, { noSourceMap: true });
+    expect(result.status, result.stderr).toBe(0);
+    const report = reportOf(await runBundle(result.outDir));
+    expect({ ...report, thrownAt: reference.thrownAt }).toEqual(reference);
+    expect(readFileSync(join(result.outDir, 'shop.js'), 'utf8')).not.toContain('sourceMappingURL');
   }, 60_000);
 });
 

@@ -38,7 +38,8 @@ export function spanweave(options: AdapterOptions = {}): BunPlugin {
       // At run time a file the filter admits must be loaded here: as it is, where it is not woven.
       const onLoad = (_options: object, weave: OnLoad): void =>
         builder.onLoad({ filter: RUN_TIME_FILTER }, (args) => weave(args) ?? { contents: readFileSync(args.path, 'utf8'), loader: LOADERS[extname(args.path)] });
-      return plugin.setup({ initialOptions: { platform: 'node' }, onLoad } as never);
+      // Bun reads the inline map for its stack traces.
+      return plugin.setup({ initialOptions: { platform: 'node', sourcemap: 'inline' }, onLoad } as never);
     },
   };
 }

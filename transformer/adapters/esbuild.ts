@@ -24,15 +24,18 @@ export function spanweave(options: AdapterOptions = {}): Plugin {
       const weaver = new Weaver(options, build.initialOptions.absWorkingDir);
       const loaders = build.initialOptions.loader ?? {};
       const forBrowser = (build.initialOptions.platform ?? 'browser') === 'browser';
+      // esbuild's `sourcemap` (Bun's too, whose `'none'` says none): a build without maps gets none from the weave.
+      const { sourcemap } = build.initialOptions as { sourcemap?: unknown };
+      const sourceMap = sourcemap !== undefined && sourcemap !== false && sourcemap !== 'none';
       // Synchronous: fs.promises.readFile costs several times more CPU, and every file the filter admits is read.
       build.onLoad({ filter: SOURCE_FILE }, ({ path }) => {
         if (NODE_MODULES.test(path)) return undefined;
         const code = readFileSync(path, 'utf8');
-        const woven = weaver.weave(code, path, forBrowser);
+        const woven = weaver.weave(code, path, forBrowser, sourceMap);
         if (woven === undefined || (woven.code === undefined && woven.warning === undefined && woven.error === undefined)) return undefined;
         const extension = extname(path);
         return {
-          contents: woven.code === undefined ? code : `${woven.code}\n//# sourceMappingURL=${inlineMapUrl(woven.map!)}`,
+          contents: woven.code === undefined ? code : woven.map === undefined ? woven.code : `${woven.code}\n//# sourceMappingURL=${inlineMapUrl(woven.map)}`,
           loader: loaders[extension] ?? LOADERS[extension],
           errors: woven.error === undefined ? [] : [{ text: woven.error }],
           warnings: woven.warning === undefined ? [] : [{ text: woven.warning }],

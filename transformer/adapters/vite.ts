@@ -12,7 +12,17 @@ export type { AdapterOptions } from './tsconfig.js';
  */
 export function spanweave(options: AdapterOptions = {}): Plugin {
   const weaver = new Weaver(options);
+  // The dev server (and Vitest) maps every module; a build only where `build.sourcemap` asks.
+  let sourceMap = true;
   // Vite hands each transform `{ ssr }`: code for the server is not the page's.
-  return { ...rollupFamilyPlugin(weaver, (target) => (target as { ssr?: boolean } | undefined)?.ssr !== true), enforce: 'pre', configResolved: (config) => weaver.setRoot(config.root) };
+  const forBrowser = (target: unknown): boolean => (target as { ssr?: boolean } | undefined)?.ssr !== true;
+  return {
+    ...rollupFamilyPlugin(weaver, forBrowser, () => sourceMap),
+    enforce: 'pre',
+    configResolved(config) {
+      weaver.setRoot(config.root);
+      sourceMap = config.command === 'serve' || Boolean(config.build.sourcemap);
+    },
+  };
 }
 export default spanweave;

@@ -44,11 +44,15 @@ export class Weaver {
     }
   }
 
-  /** `forBrowser`: whether the file is built for a page, where awaitContext defaults to on (no context manager follows an await there). */
-  weave(code: string, fileName: string, forBrowser: boolean): Woven | undefined {
+  /**
+   * `forBrowser`: whether the file is built for a page, where awaitContext defaults to on (no
+   * context manager follows an await there). `sourceMap`: whether the build makes source maps
+   * (where a tool says it does not, the map, a fifth of a weave, is not made).
+   */
+  weave(code: string, fileName: string, forBrowser: boolean, sourceMap = true): Woven | undefined {
     const traceAll = this.settings.listedInTraceAll(fileName);
     if (!traceAll && !code.includes('traced')) return undefined;
-    const woven = weave(fileName, code, { traceAll, awaitContext: this.settings.awaitContext ?? forBrowser });
+    const woven = weave(fileName, code, { traceAll, awaitContext: this.settings.awaitContext ?? forBrowser, sourceMap });
     if (woven === undefined) return undefined;
     const report = woven.diagnostics.length === 0 ? undefined : formatDiagnostics(woven.diagnostics, this.root);
     if (report !== undefined && woven.diagnostics.some((diagnostic) => diagnostic.category === 'error')) return { error: report };
