@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import type * as ts from 'typescript';
 import { CommandError, parseArguments, USAGE, UsageError } from './arguments.js';
-import { buildWithCompilerApi } from './compiler-api.js';
 import { buildWithNativeTsc } from './native-build.js';
 import { findTypeScript } from './typescript.js';
 
@@ -26,6 +25,8 @@ async function main(args: readonly string[]): Promise<number | 'watching'> {
   }
   if (typescript.major === 5 || typescript.major === 6) {
     log(`TypeScript ${typescript.version} (${typescript.directory}): compiling through its API with the spanweave transformer (no ts-patch)`);
+    // Loaded here: the compiler plugin's modules, which a TypeScript 7 build never needs, take 20–30 ms to load.
+    const { buildWithCompilerApi } = await import('./compiler-api.js');
     return buildWithCompilerApi(require(typescript.directory) as typeof ts, command.compilerArgs);
   }
   throw new CommandError(`TypeScript ${typescript.version} (${typescript.directory}) is not supported: spanweave needs TypeScript 5.0 or later.`);
