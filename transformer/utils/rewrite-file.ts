@@ -3,8 +3,9 @@ import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:f
 /**
  * Writes `text` over an existing file without truncating it first, cutting it only where the new
  * text is shorter. tsc has just written these files: on ext4 a truncation of a file whose blocks
- * are not yet allocated starts their write-back at once (`auto_da_alloc`), and weaving only adds
- * text, so opening for update skips that cost for every woven file.
+ * are not yet allocated starts their write-back at once (`auto_da_alloc`). Woven text is longer
+ * but where an edit drops a call's type arguments, so opening for update skips that cost for
+ * nearly every woven file.
  */
 export function rewriteFile(file: string, text: string): void {
   const data = Buffer.from(text, 'utf8');
