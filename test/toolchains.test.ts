@@ -234,6 +234,30 @@ describe("the weave's source map through each bundler", () => {
     expect(woven).toBe(plain);
   }, 60_000);
 
+  it("Vite's dev server maps woven modules whatever build.sourcemap says: an SSR throw on a line the weave adds to is at its .ts column", async () => {
+    const { createServer } = await import('vite');
+    const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
+    const throwIn = async (withSpanweave: boolean): Promise<string | undefined> => {
+      const server = await createServer({
+        root: join(fixture, 'src'), configFile: false, logLevel: 'silent', plugins: withSpanweave ? [spanweave()] : [],
+        build: { sourcemap: false }, server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom',
+      });
+      try {
+        const module = (await server.ssrLoadModule('/one-line.ts')) as { failAtOnce(reason: string): never };
+        module.failAtOnce('x');
+      } catch (error) {
+        server.ssrFixStacktrace(error as Error);
+        return /one-line\.ts:(\d+:\d+)/.exec((error as Error).stack ?? '')?.[1];
+      } finally {
+        await server.close();
+      }
+      return undefined;
+    };
+    const [woven, plain] = [await throwIn(true), await throwIn(false)];
+    expect(plain).toMatch(/^4:\d+$/);
+    expect(woven).toBe(plain);
+  });
+
   it.each(['esbuild', 'vite', 'webpack-plugin', 'rspack'] as const)('%s without source maps: the build traces as the reference, and no map is written', async (tool) => {
     const result = await build(tool, { noSourceMap: true });
     expect(result.status, result.stderr).toBe(0);
