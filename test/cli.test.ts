@@ -17,7 +17,9 @@ const cli = join(repoRoot, 'dist/transformer/cli/main.js');
 const typescript7 = join(repoRoot, 'node_modules/typescript7');
 const tsc7 = join(typescript7, 'bin/tsc');
 const collect = join(fixturesDir, 'toolchains/collect.cjs');
-const throwLine = readFileSync(join(fixturesDir, 'ts7/src/shop.ts'), 'utf8').split('\n').findIndex((line) => line.trim() === 'throw new Error(reason);') + 1;
+/** The 1-based line of the fixture's throw in a text: its source, or what a build emitted. */
+const throwLineIn = (text: string): number => text.split('\n').findIndex((line) => line.trim() === 'throw new Error(reason);') + 1;
+const throwLine = throwLineIn(readFileSync(join(fixturesDir, 'ts7/src/shop.ts'), 'utf8'));
 
 function copyFixture(label: string): string {
   const dir = freshDir(`cli-${label}`);
@@ -120,11 +122,11 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(readdirSync(join(dir, 'out')).filter((name) => name.endsWith('.map'))).toEqual([]);
     const woven = readFileSync(join(dir, 'out/shop.js'), 'utf8');
     expect(woven).not.toContain('sourceMappingURL');
-    const throwLineIn = (text: string): number => text.split('\n').findIndex((line) => line.trim() === 'throw new Error(reason);') + 1;
+    const plainLine = throwLineIn(readFileSync(join(plain, 'out/shop.js'), 'utf8'));
     const found = await report(dir);
     expect(found.spans.map((s) => `${s.name}<${s.parent ?? ''}`)).toEqual(SPANS);
-    expect(found.thrownAt).toMatch(new RegExp(`^shop\\.js:${throwLineIn(readFileSync(join(plain, 'out/shop.js'), 'utf8'))}:`));
-    expect(throwLineIn(woven)).toBe(throwLineIn(readFileSync(join(plain, 'out/shop.js'), 'utf8')));
+    expect(found.thrownAt).toMatch(new RegExp(`^shop\\.js:${plainLine}:`));
+    expect(throwLineIn(woven)).toBe(plainLine);
   });
 
   it('a second build changes no byte; after an edit only the files tsc emitted again are woven again', async () => {

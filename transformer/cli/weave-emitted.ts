@@ -33,8 +33,8 @@ export function weaveEmittedFile(file: string, project: NativeProject, settings:
     format: emittedFormat(file, sourceFile, project.module),
     sourceMap: emitted !== undefined,
   });
-  const placed = mayHaveDropped || (result !== undefined && result.diagnostics.length > 0);
-  const source = sourceFile !== undefined && sourceText !== undefined && placed ? emittedSource(sourceFile, sourceText, code) : undefined;
+  const needsPairing = mayHaveDropped || (result !== undefined && result.diagnostics.length > 0);
+  const source = sourceFile !== undefined && sourceText !== undefined && needsPairing ? emittedSource(sourceFile, sourceText, code) : undefined;
   const diagnostics = [...(source && mayHaveDropped ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))];
   // In watch mode tsc may have written the file again meanwhile: its next list names it.
   if (!result?.changed || (watching && readFileSync(file, 'utf8') !== code)) return { diagnostics, rewritten: false };
