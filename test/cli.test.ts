@@ -226,6 +226,13 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(label).toMatch(/^import \* as spanweave_1 from "spanweave\/runtime";/);
     expect(label).not.toContain('require(');
   });
+
+  it('emitBOM: the byte order mark stays the first character, before the runtime\'s import', async () => {
+    const dir = copyFixture('bom');
+    const run = await build(dir, ['--emitBOM', '--module', 'esnext', '--moduleResolution', 'bundler']);
+    expect(run.status, output(run)).toBe(0);
+    expect(readFileSync(join(dir, 'out/label.js'), 'utf8')).toMatch(/^\uFEFFimport \* as spanweave_1 from "spanweave\/runtime";/);
+  });
 });
 
 describe.concurrent('spanweave build --watch', { timeout: 180_000 }, () => {

@@ -120,15 +120,17 @@ function formatOf(fileName: string, program: Program, code: string): 'esm' | 'co
 
 /**
  * `import * as name from "spanweave/runtime..."` (or a `require` for CommonJS), one per module,
- * after the hashbang and the file's directives and on their line, so that no line moves.
+ * after the byte order mark (`tsc`'s emitBOM), the hashbang and the file's directives and on their
+ * line, so that no line moves.
  */
 function addRuntimeImports(output: MagicString, program: Program, code: string, runtimes: ReadonlyMap<RuntimeModule, string>, format: 'esm' | 'commonjs'): void {
-  let at = code.startsWith('#!') ? code.indexOf('\n') + 1 : 0;
+  const afterMark = code.startsWith('\uFEFF') ? 1 : 0;
+  let at = code.startsWith('#!', afterMark) ? code.indexOf('\n') + 1 : afterMark;
   for (const statement of program.body) {
     if (statement.type !== 'ExpressionStatement' || !statement.directive) break;
     at = statement.end;
   }
-  const separator = at > 0 && !/[;\n]/.test(code[at - 1]!) ? ';' : '';
+  const separator = at > afterMark && !/[;\n]/.test(code[at - 1]!) ? ';' : '';
   const statements = [...runtimes].map(([module, name]) => {
     const specifier = JSON.stringify(RUNTIME_MODULES[module].specifier);
     return format === 'esm' ? `import * as ${name} from ${specifier};` : `const ${name} = require(${specifier});`;
