@@ -16,7 +16,8 @@ import type * as ts from 'typescript';
  * Whether the body of an async function can move into a `function*` called with the function's
  * `this` (and `arguments`): not if it reads `super` (a generator of its own has none), nor, in an
  * arrow, `arguments` or `new.target` (the arrow's are its enclosing function's). Nor if an `await`
- * stands where the rewrite does not reach it (in a class, or in a method's computed name).
+ * stands where the rewrite does not reach it (in a class, or in a method's computed name), or in an
+ * `await using` declaration, which has no form in a generator.
  */
 export function canResume(tsInstance: typeof ts, fn: ts.FunctionLikeDeclaration & { body: ts.ConciseBody }): boolean {
   const arrow = tsInstance.isArrowFunction(fn);
@@ -26,6 +27,7 @@ export function canResume(tsInstance: typeof ts, fn: ts.FunctionLikeDeclaration 
     if (node.kind === tsInstance.SyntaxKind.SuperKeyword) blocked = true;
     else if (arrow && ((tsInstance.isIdentifier(node) && node.text === 'arguments') || tsInstance.isMetaProperty(node))) blocked = true;
     else if (unreachable && tsInstance.isAwaitExpression(node)) blocked = true;
+    else if (tsInstance.isVariableDeclarationList(node) && isAwaitUsing(tsInstance, node)) blocked = true;
     if (tsInstance.isFunctionLike(node) && !tsInstance.isArrowFunction(node)) {
       // Its own `super`, `arguments` and awaits; only a computed name is evaluated out here.
       if (node.name && tsInstance.isComputedPropertyName(node.name)) visit(node.name, true);
@@ -47,6 +49,12 @@ export function canResume(tsInstance: typeof ts, fn: ts.FunctionLikeDeclaration 
   };
   tsInstance.forEachChild(fn.body, (child) => visit(child, false));
   return !blocked;
+}
+
+/** `await using` (TypeScript 5.2 and later; `NodeFlags.AwaitUsing` is `Const | Using`). */
+function isAwaitUsing(tsInstance: typeof ts, list: ts.VariableDeclarationList): boolean {
+  const { AwaitUsing, BlockScoped } = tsInstance.NodeFlags as { AwaitUsing?: number; BlockScoped: number };
+  return AwaitUsing !== undefined && (list.flags & BlockScoped) === AwaitUsing;
 }
 
 /** The statements of the generator that replaces an async body (`canResume` said it can). */

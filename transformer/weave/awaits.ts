@@ -26,7 +26,7 @@ export function canResume(fn: FunctionLike & { body: Node }): boolean {
   const lexicalProblem = (node: Node): boolean => node.type === 'Super' || (arrow && ((node.type === 'Identifier' && node.name === 'arguments') || node.type === 'MetaProperty'));
   const visit = (node: Node, unreachable: boolean): void => {
     if (blocked) return;
-    if (lexicalProblem(node) || (unreachable && node.type === 'AwaitExpression')) blocked = true;
+    if (lexicalProblem(node) || (unreachable && node.type === 'AwaitExpression') || (node.type === 'VariableDeclaration' && node.kind === 'await using')) blocked = true;
     if (isMethod(node)) {
       if (node.computed) visit(node.key, true);
       return;
@@ -49,10 +49,14 @@ export function canResume(fn: FunctionLike & { body: Node }): boolean {
 
 /** Edits the awaits of `body` (whose function `canResume`) into yields; `runtime` is the core module's local name. */
 export function awaitsAsYields(editor: Editor, body: Node, runtime: string): void {
+  // Where a statement in a list starts with `await`, its `(yield` starts with a `;`: after a line
+  // without one, a `(` would call the previous line's expression.
+  const listStatementStarts = new Set<number>();
   const visit = (node: Node): void => {
     if (isFunctionLike(node) || isClass(node) || isMethod(node)) return;
+    if (node.type === 'BlockStatement' || node.type === 'SwitchCase') for (const statement of node.type === 'BlockStatement' ? node.body : node.consequent) listStatementStarts.add(statement.start);
     if (node.type === 'AwaitExpression') {
-      editor.output.update(node.start, node.start + 'await'.length, '(yield');
+      editor.output.update(node.start, node.start + 'await'.length, listStatementStarts.has(node.start) ? ';(yield' : '(yield');
       editor.close(node.end, ')');
     } else if (node.type === 'ForOfStatement' && node.await) {
       return forAwait(node, node);

@@ -87,7 +87,7 @@ export function weaveReading(fileName: string, code: string, options: WeaveOptio
     new Editor(code, output),
     runtimeName,
   );
-  if (runtimes.size > 0) addRuntimeImports(output, parsed.program, code, runtimes, options.format ?? formatOf(fileName, parsed.program, code));
+  if (runtimes.size > 0) addRuntimeImports(output, parsed.program, parsed.comments, code, runtimes, options.format ?? formatOf(fileName, parsed.program, parsed.comments, code));
   const changed = output.hasChanged();
   const position = lineColumn(code);
   return {
@@ -110,12 +110,28 @@ function unusedName(code: string, base: string): string {
   for (let n = 1; ; n++) if (!code.includes(`${base}_${n}`)) return `${base}_${n}`;
 }
 
-/** ES module syntax, else the extension, else CommonJS where the code uses `require` or `exports`. */
-function formatOf(fileName: string, program: Program, code: string): 'esm' | 'commonjs' {
+/** ES module syntax, else the extension, else CommonJS where the code (outside its comments) uses `require` or `exports`. */
+function formatOf(fileName: string, program: Program, comments: readonly Comment[], code: string): 'esm' | 'commonjs' {
   const moduleSyntax = program.body.some((s) => s.type === 'ImportDeclaration' || s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration' || s.type === 'ExportAllDeclaration');
   if (moduleSyntax || /\.m[jt]sx?$/.test(fileName)) return 'esm';
   if (/\.c[jt]sx?$/.test(fileName)) return 'commonjs';
-  return /\brequire\s*\(|\bexports\b/.test(code) ? 'commonjs' : 'esm';
+  let uncommented = '';
+  let from = 0;
+  for (const comment of comments) {
+    uncommented += `${code.slice(from, comment.start)} `;
+    from = comment.end;
+  }
+  return /\brequire\s*\(|\bexports\b/.test(uncommented + code.slice(from)) ? 'commonjs' : 'esm';
+}
+
+const JSX_PRAGMA = /@jsx(?:ImportSource|Runtime|Frag)?\b/;
+
+/** Where the line that `from` is on ends, after its line terminator (the text's end if it has none). */
+function lineEnd(code: string, from: number): number {
+  const match = /\r\n?|[\n\u2028\u2029]/g;
+  match.lastIndex = from;
+  const found = match.exec(code);
+  return found ? found.index + found[0].length : code.length;
 }
 
 /**
@@ -123,14 +139,17 @@ function formatOf(fileName: string, program: Program, code: string): 'esm' | 'co
  * after the byte order mark (`tsc`'s emitBOM), the hashbang and the file's directives and on their
  * line, so that no line moves.
  */
-function addRuntimeImports(output: MagicString, program: Program, code: string, runtimes: ReadonlyMap<RuntimeModule, string>, format: 'esm' | 'commonjs'): void {
+function addRuntimeImports(output: MagicString, program: Program, comments: readonly Comment[], code: string, runtimes: ReadonlyMap<RuntimeModule, string>, format: 'esm' | 'commonjs'): void {
   const afterMark = code.startsWith('\uFEFF') ? 1 : 0;
-  let at = code.startsWith('#!', afterMark) ? code.indexOf('\n') + 1 : afterMark;
+  let at = code.startsWith('#!', afterMark) ? lineEnd(code, afterMark) : afterMark;
+  // A JSX pragma (`/** @jsxImportSource preact */`) counts only among the comments that open the file.
+  const firstStatement = program.body[0]?.start ?? code.length;
+  for (const comment of comments) if (comment.end <= firstStatement && JSX_PRAGMA.test(comment.value)) at = Math.max(at, comment.end);
   for (const statement of program.body) {
     if (statement.type !== 'ExpressionStatement' || !statement.directive) break;
     at = statement.end;
   }
-  const separator = at > afterMark && !/[;\n]/.test(code[at - 1]!) ? ';' : '';
+  const separator = at > afterMark && !/[;\r\n\u2028\u2029]/.test(code[at - 1]!) ? ';' : '';
   const statements = [...runtimes].map(([module, name]) => {
     const specifier = JSON.stringify(RUNTIME_MODULES[module].specifier);
     return format === 'esm' ? `import * as ${name} from ${specifier};` : `const ${name} = require(${specifier});`;
@@ -171,7 +190,7 @@ function sourceMap(output: MagicString, code: string, fileName: string, comments
 function lineColumn(code: string): (offset: number) => { line: number; column: number } {
   let starts: number[] | undefined;
   return (offset) => {
-    starts ??= [0, ...[...code.matchAll(/\r\n?|\n/g)].map((m) => m.index + m[0].length)];
+    starts ??= [0, ...[...code.matchAll(/\r\n?|[\n\u2028\u2029]/g)].map((m) => m.index + m[0].length)];
     let line = 0;
     while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
     return { line: line + 1, column: offset - starts[line]! + 1 };

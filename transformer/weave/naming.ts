@@ -35,11 +35,19 @@ function bindingName(text: string, fileName: string, parents: Parents, node: Nod
   if (parent.type === 'VariableDeclarator') return parent.id.type === 'Identifier' ? parent.id.name : undefined;
   if (parent.type === 'Property' || parent.type === 'PropertyDefinition' || parent.type === 'AccessorProperty') {
     const owner = ownerOf(parents, parent);
-    return qualify(owner && ownerName(text, fileName, parents, owner), memberName(text, parent));
+    return qualify(owner && ownerName(text, fileName, parents, owner), accessorName(text, owner, parent) ?? memberName(text, parent));
   }
   if (parent.type === 'ExportDefaultDeclaration') return fileBaseName(fileName);
   if (parent.type === 'AssignmentExpression' && parent.operator === '=') return exportedName(text.slice(parent.left.start, parent.left.end));
   return undefined;
+}
+
+/** tsc's lowering of `accessor x = …` (a private `#x_accessor_storage` field and a getter `x`): the name written, `x`. */
+function accessorName(text: string, owner: Class | ObjectExpression | undefined, field: Node & { key: Node }): string | undefined {
+  const written = field.key.type === 'PrivateIdentifier' ? /^(.+)_accessor_storage$/.exec(field.key.name)?.[1] : undefined;
+  if (written === undefined || owner === undefined || owner.type === 'ObjectExpression') return undefined;
+  const getter = owner.body.body.find((member) => member.type === 'MethodDefinition' && member.kind === 'get' && !member.computed && text.slice(member.key.start, member.key.end) === written);
+  return getter && written;
 }
 
 function memberName(text: string, member: Node & { key: Node; computed: boolean; kind?: string }): string {

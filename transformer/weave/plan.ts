@@ -306,10 +306,11 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     const carrier = compile(fn, tag.carrier);
     const destination = tag.destination && compile(fn, tag.destination);
     if (carrier === undefined || (tag.destination !== undefined && destination === undefined)) return null;
-    const properties = [`kind: ${JSON.stringify(tag.kind)}`, `carrier: () => ${carrier}`];
+    // In parentheses: an object literal (`from={traceparent: msg.tp}`) would be the arrow's block.
+    const properties = [`kind: ${JSON.stringify(tag.kind)}`, `carrier: () => (${carrier})`];
     if (tag.public) properties.push('public: true');
     if (tag.system !== undefined) properties.push(`system: ${JSON.stringify(tag.system)}`);
-    if (destination !== undefined) properties.push(`destination: () => ${destination}`);
+    if (destination !== undefined) properties.push(`destination: () => (${destination})`);
     if (destination !== undefined && tag.name !== undefined) properties.push('named: true');
     return `{ ${properties.join(', ')} }`;
   }
@@ -428,7 +429,7 @@ function memberFunction(member: Node): { fn: FunctionLike; member: Node } | unde
     return member.kind === 'method' ? { fn: member.value, member } : undefined;
   }
   if (member.type === 'Property' && (member.method || member.kind !== 'init')) return member.kind === 'init' && isFunctionLike(member.value) ? { fn: member.value, member } : undefined;
-  if (member.type === 'PropertyDefinition' || member.type === 'Property') {
+  if (member.type === 'PropertyDefinition' || member.type === 'AccessorProperty' || member.type === 'Property') {
     const value = member.value && unwrap(member.value as Expression);
     if (value && (value.type === 'ArrowFunctionExpression' || value.type === 'FunctionExpression')) return { fn: value, member };
   }
