@@ -136,8 +136,8 @@ function lineEnd(code: string, from: number): number {
 
 /**
  * `import * as name from "spanweave/runtime..."` (or a `require` for CommonJS), one per module,
- * after the byte order mark (`tsc`'s emitBOM), the hashbang and the file's directives and on their
- * line, so that no line moves.
+ * after the byte order mark (`tsc`'s emitBOM), the hashbang, a JSX pragma and the file's directives
+ * and on their line, so that no line moves.
  */
 function addRuntimeImports(output: MagicString, program: Program, comments: readonly Comment[], code: string, runtimes: ReadonlyMap<RuntimeModule, string>, format: 'esm' | 'commonjs'): void {
   const afterMark = code.startsWith('\uFEFF') ? 1 : 0;
