@@ -21,6 +21,7 @@ export function inferSpanName(tsInstance: typeof ts, file: ts.SourceFile, fn: ts
 /** The name of what a class or object literal is bound to, for `Owner.member` names. */
 function ownerName(tsInstance: typeof ts, file: ts.SourceFile, owner: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression): string | undefined {
   if (tsInstance.isClassLike(owner) && owner.name) return owner.name.text;
+  if (tsInstance.isClassDeclaration(owner)) return fileBaseName(file); // export default class {}
   return bindingName(tsInstance, file, owner);
 }
 
@@ -35,7 +36,8 @@ function bindingName(tsInstance: typeof ts, file: ts.SourceFile, node: ts.Node):
   }
   if (tsInstance.isExportAssignment(parent)) return fileBaseName(file);
   if (tsInstance.isBinaryExpression(parent) && parent.operatorToken.kind === tsInstance.SyntaxKind.EqualsToken) {
-    return exportedName(parent.left.getText(file));
+    const name = exportedName(parent.left.getText(file));
+    return name === 'default' ? fileBaseName(file) : name;
   }
   return undefined;
 }

@@ -2,6 +2,9 @@ import type { Class, Node, ObjectExpression } from 'oxc-parser';
 import { exportedName } from '../utils/exported-name.js';
 import type { Parents } from './syntax.js';
 
+/** tsc's name for an anonymous default export's function or class in CommonJS output. */
+const TSC_DEFAULT_NAME = /^default_\d+$/;
+
 /**
  * The span name a function gets without `name=`, by the same rules as the compiler plugin
  * (naming.ts): `Class.method`, `object.method`, the declared function's name, the variable or
@@ -13,8 +16,7 @@ export function inferSpanName(text: string, fileName: string, parents: Parents, 
     const owner = ownerOf(parents, member);
     return qualify(owner && ownerName(text, fileName, parents, owner), memberName(text, member));
   }
-  // tsc names an anonymous default export `default_1` in CommonJS output.
-  if (fn.type === 'FunctionDeclaration') return fn.id && !/^default_\d+$/.test(fn.id.name) ? fn.id.name : fileBaseName(fileName);
+  if (fn.type === 'FunctionDeclaration') return fn.id && !TSC_DEFAULT_NAME.test(fn.id.name) ? fn.id.name : fileBaseName(fileName);
   return bindingName(text, fileName, parents, fn) ?? (fn.type === 'FunctionExpression' ? fn.id?.name : undefined);
 }
 
@@ -25,7 +27,7 @@ function ownerOf(parents: Parents, member: Node): Class | ObjectExpression | und
 }
 
 function ownerName(text: string, fileName: string, parents: Parents, owner: Class | ObjectExpression): string | undefined {
-  if (owner.type !== 'ObjectExpression' && owner.id) return owner.id.name;
+  if (owner.type !== 'ObjectExpression' && owner.id) return TSC_DEFAULT_NAME.test(owner.id.name) ? fileBaseName(fileName) : owner.id.name;
   return bindingName(text, fileName, parents, owner);
 }
 
@@ -38,7 +40,10 @@ function bindingName(text: string, fileName: string, parents: Parents, node: Nod
     return qualify(owner && ownerName(text, fileName, parents, owner), accessorName(text, owner, parent) ?? memberName(text, parent));
   }
   if (parent.type === 'ExportDefaultDeclaration') return fileBaseName(fileName);
-  if (parent.type === 'AssignmentExpression' && parent.operator === '=') return exportedName(text.slice(parent.left.start, parent.left.end));
+  if (parent.type === 'AssignmentExpression' && parent.operator === '=') {
+    const name = exportedName(text.slice(parent.left.start, parent.left.end));
+    return name === 'default' ? fileBaseName(fileName) : name; // `exports.default = …`, an anonymous default export in CommonJS output
+  }
   return undefined;
 }
 
