@@ -170,6 +170,14 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect((await build(dir)).stdout).toMatch(OVERLOAD_WARNING);
   });
 
+  it('a tag between export and the declaration, which tsc drops from CommonJS, is reported with its own fix', async () => {
+    const dir = copyFixture('after-export');
+    writeFileSync(join(dir, 'src/after-export.ts'), 'export /** @traced */ function later(): number {\n  return 1;\n}\n');
+    const run = await build(dir);
+    expect(run.status, output(run)).toBe(0);
+    expect(run.stdout).toMatch(/^src\/after-export\.ts\(1,12\): warning TS95005: spanweave: tsc leaves a comment between `export` and the declaration out of CommonJS output, .*Put the tag before `export`\.$/m);
+  });
+
   it.each(['ts7', 'project'] as const)('%s: a malformed tag is an error at its place in the .ts source, exit status 1, until fixed', async (typescript) => {
     const dir = copyFixture(`bad-tag-${typescript}`);
     const label = join(dir, 'src/label.ts');

@@ -11,6 +11,9 @@ export interface EmittedSource {
   readonly pairing: TagPairing;
 }
 
+/** A comment's text before it ends with `export` or `export default` (and space). */
+const AFTER_EXPORT = /\bexport(?:\s+default)?\s*$/;
+
 /** One diagnostic per source tag comment that tsc left out of the JavaScript. */
 export function droppedTagDiagnostics(source: EmittedSource): WeaveDiagnostic[] {
   return source.pairing.dropped.map((comment) => {
@@ -20,9 +23,10 @@ export function droppedTagDiagnostics(source: EmittedSource): WeaveDiagnostic[] 
       start: tag.start,
       length: tag.length,
       ...lineColumn(source.text, tag.start),
-      message:
-        `spanweave: tsc leaves this comment out of the JavaScript, because what it documents has no JavaScript (an overload signature, ` +
-        '`declare`, an interface or type member), so `spanweave build` does not see the tag and nothing is traced. Put the tag on the implementation: the declaration with the body.',
+      message: AFTER_EXPORT.test(source.text.slice(0, comment.start))
+        ? 'spanweave: tsc leaves a comment between `export` and the declaration out of CommonJS output, so `spanweave build` does not see the tag and nothing is traced. Put the tag before `export`.'
+        : 'spanweave: tsc leaves this comment out of the JavaScript, because what it documents has no JavaScript (an overload signature, ' +
+          '`declare`, an interface or type member), so `spanweave build` does not see the tag and nothing is traced. Put the tag on the implementation: the declaration with the body.',
       code: DiagnosticCode.noEffect,
       category: 'warning',
     };

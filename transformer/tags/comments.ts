@@ -61,12 +61,15 @@ export function findTags(tsInstance: typeof ts, file: ts.SourceFile): FileTags {
   return found;
 }
 
-/** The tag comments that document `node`: those before it, and those after its decorators. */
+/** The tag comments that document `node`: those before it, after its decorators, and after its `export` (or `export default`). */
 export function attachedComments(tsInstance: typeof ts, file: ts.SourceFile, node: ts.Node, comments: ReadonlyMap<number, TagComment>): TagComment[] {
   if (comments.size === 0) return [];
   const positions = [node.pos];
   const decorators = tsInstance.canHaveDecorators(node) ? tsInstance.getDecorators(node) : undefined;
   if (decorators?.length) positions.push(decorators[decorators.length - 1]!.end);
+  // After `export` or `export default`: what follows is the declaration (as in the text-edit core's tree).
+  const exporting = tsInstance.canHaveModifiers(node) ? tsInstance.getModifiers(node)?.filter((m) => m.kind === tsInstance.SyntaxKind.ExportKeyword || m.kind === tsInstance.SyntaxKind.DefaultKeyword) : undefined;
+  if (exporting?.length) positions.push(exporting[exporting.length - 1]!.end);
   const attached: TagComment[] = [];
   for (const position of positions) {
     // A comment on the line of the previous token counts as that token's "trailing" comment.

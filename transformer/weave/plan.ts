@@ -108,13 +108,14 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
 
   /**
    * The unread tag comments that end right above `node`: at its start, at its first decorator
-   * (which may stand before `export`), or after its last decorator. Every node is asked, so the
-   * common answer (none) allocates nothing.
+   * (which may stand before `export`), after its last decorator, or, for an export, at the
+   * declaration it wraps. Every node is asked, so the common answer (none) allocates nothing.
    */
   function attachedComments(node: Node): readonly TagComment[] {
-    const decorators = (declarationOf(node) as { decorators?: readonly Node[] }).decorators;
-    if (!decorators?.length) return unread(commentsAt.get(node.start)) ?? NONE;
-    const positions = new Set([node.start, decorators[0]!.start, next(decorators[decorators.length - 1]!.end)]);
+    const declared = declarationOf(node);
+    const decorators = (declared as { decorators?: readonly Node[] }).decorators;
+    if (!decorators?.length && declared === node) return unread(commentsAt.get(node.start)) ?? NONE;
+    const positions = new Set([node.start, declared.start, ...(decorators?.length ? [decorators[0]!.start, next(decorators[decorators.length - 1]!.end)] : [])]);
     return [...positions].flatMap((at) => unread(commentsAt.get(at)) ?? []);
   }
 
