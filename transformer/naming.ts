@@ -36,10 +36,24 @@ function bindingName(tsInstance: typeof ts, file: ts.SourceFile, node: ts.Node):
   }
   if (tsInstance.isExportAssignment(parent)) return fileBaseName(file);
   if (tsInstance.isBinaryExpression(parent) && parent.operatorToken.kind === tsInstance.SyntaxKind.EqualsToken) {
+    const constructed = constructorClassOf(tsInstance, parent);
+    if (constructed && tsInstance.isPropertyAccessExpression(parent.left) && parent.left.expression.kind === tsInstance.SyntaxKind.ThisKeyword) {
+      return qualify(ownerName(tsInstance, file, constructed), parent.left.name.getText(file));
+    }
     const name = exportedName(parent.left.getText(file));
     return name === 'default' ? fileBaseName(file) : name;
   }
   return undefined;
+}
+
+/**
+ * The class whose constructor's body has `assignment` as a statement of its own: `this.x = …`
+ * there is the class's `x` (and is how tsc emits a class field for targets before ES2022).
+ */
+function constructorClassOf(tsInstance: typeof ts, assignment: ts.Node): ts.ClassLikeDeclaration | undefined {
+  const statement = assignment.parent;
+  const constructor = statement && tsInstance.isExpressionStatement(statement) && tsInstance.isBlock(statement.parent) ? statement.parent.parent : undefined;
+  return constructor && tsInstance.isConstructorDeclaration(constructor) ? constructor.parent : undefined;
 }
 
 function memberName(tsInstance: typeof ts, file: ts.SourceFile, member: ts.NamedDeclaration): string | undefined {

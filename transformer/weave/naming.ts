@@ -41,10 +41,27 @@ function bindingName(text: string, fileName: string, parents: Parents, node: Nod
   }
   if (parent.type === 'ExportDefaultDeclaration') return fileBaseName(fileName);
   if (parent.type === 'AssignmentExpression' && parent.operator === '=') {
+    const constructed = constructorClassOf(parents, parent);
+    if (constructed && parent.left.type === 'MemberExpression' && parent.left.object.type === 'ThisExpression' && !parent.left.computed) {
+      return qualify(ownerName(text, fileName, parents, constructed), text.slice(parent.left.property.start, parent.left.property.end));
+    }
     const name = exportedName(text.slice(parent.left.start, parent.left.end));
     return name === 'default' ? fileBaseName(fileName) : name; // `exports.default = …`, an anonymous default export in CommonJS output
   }
   return undefined;
+}
+
+/**
+ * The class whose constructor's body has `assignment` as a statement of its own: `this.x = …`
+ * there is the class's `x` (and is how tsc emits a class field for targets before ES2022).
+ */
+function constructorClassOf(parents: Parents, assignment: Node): Class | undefined {
+  const statement = parents.of(assignment);
+  const body = statement?.type === 'ExpressionStatement' ? parents.of(statement) : undefined;
+  const method = body?.type === 'BlockStatement' ? parents.of(parents.of(body) ?? body) : undefined;
+  if (method?.type !== 'MethodDefinition' || method.kind !== 'constructor') return undefined;
+  const owner = ownerOf(parents, method);
+  return owner?.type === 'ObjectExpression' ? undefined : owner;
 }
 
 /** tsc's lowering of `accessor x = …` (a private `#x_accessor_storage` field and a getter `x`): the name written, `x`. */
