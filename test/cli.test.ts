@@ -170,6 +170,16 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect((await build(dir)).stdout).toMatch(OVERLOAD_WARNING);
   });
 
+  it.each(['ts7', 'project'] as const)('%s: class fields tsc lowers for targets before ES2022 are traced under the names the fields have', async (typescript) => {
+    const dir = copyFixture(`fields-${typescript}`);
+    writeFileSync(join(dir, 'src/fields.ts'), 'export class Fields {\n  /** @traced */\n  handle = (n: number) => n + 1;\n  /** @traced */\n  #secret = () => 5;\n  reveal() { return this.#secret(); }\n}\n');
+    const run = await build(dir, ['--target', 'es2020'], typescript);
+    expect(run.status, output(run)).toBe(0);
+    const emitted = readFileSync(join(dir, 'out/fields.js'), 'utf8');
+    expect(emitted).toContain('_Fields_secret.set(this, ');
+    expect(traced(join(dir, 'out/fields.js'))).toEqual(['Fields.#secret', 'Fields.handle']);
+  });
+
   it('a tag between export and the declaration, which tsc drops from CommonJS, is reported with its own fix', async () => {
     const dir = copyFixture('after-export');
     writeFileSync(join(dir, 'src/after-export.ts'), 'export /** @traced */ function later(): number {\n  return 1;\n}\n');

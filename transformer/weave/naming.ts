@@ -1,4 +1,4 @@
-import type { Class, Node, ObjectExpression } from 'oxc-parser';
+import type { CallExpression, Class, Expression, Node, ObjectExpression } from 'oxc-parser';
 import { exportedName } from '../utils/exported-name.js';
 import type { Parents } from './syntax.js';
 
@@ -40,6 +40,7 @@ function bindingName(text: string, fileName: string, parents: Parents, node: Nod
     return qualify(owner && ownerName(text, fileName, parents, owner), accessorName(text, owner, parent) ?? memberName(text, parent));
   }
   if (parent.type === 'ExportDefaultDeclaration') return fileBaseName(fileName);
+  if (parent.type === 'CallExpression') return loweredPrivateField(parents, parent)?.name;
   if (parent.type === 'AssignmentExpression' && parent.operator === '=') {
     const constructed = constructorClassOf(parents, parent);
     if (constructed && parent.left.type === 'MemberExpression' && parent.left.object.type === 'ThisExpression' && !parent.left.computed) {
@@ -49,6 +50,19 @@ function bindingName(text: string, fileName: string, parents: Parents, node: Nod
     return name === 'default' ? fileBaseName(fileName) : name; // `exports.default = …`, an anonymous default export in CommonJS output
   }
   return undefined;
+}
+
+/**
+ * tsc's emit of a private field for targets before ES2022, `_C_p.set(this, value)` in class `C`'s
+ * constructor for `#p = value`: the value, and the field's name as written, `C.#p`.
+ */
+export function loweredPrivateField(parents: Parents, call: CallExpression): { value: Expression; name: string } | undefined {
+  const { callee, arguments: [receiver, value] } = call;
+  if (callee.type !== 'MemberExpression' || callee.computed || callee.object.type !== 'Identifier' || callee.property.type !== 'Identifier' || callee.property.name !== 'set') return undefined;
+  if (receiver?.type !== 'ThisExpression' || value === undefined || value.type === 'SpreadElement') return undefined;
+  const className = constructorClassOf(parents, call)?.id?.name;
+  const field = className === undefined ? undefined : new RegExp(`^_${className}_(.+)$`).exec(callee.object.name)?.[1];
+  return field === undefined ? undefined : { value, name: `${className}.#${field}` };
 }
 
 /**

@@ -9,7 +9,7 @@ import { clientStackOf, findHttpCalls, isOptionalCall, type HttpCall } from './c
 import { Editor, wrapCallConstruction, wrapClientConstruction, wrapFunction, wrapGrpcHandler, wrapHttpCall, wrapHttpHandler } from './emit.js';
 import { moduleBindings, type ModuleBindings } from './modules.js';
 import type { ReadNow } from './parse.js';
-import { inferSpanName } from './naming.js';
+import { inferSpanName, loweredPrivateField } from './naming.js';
 import { ServiceDefinitions } from './service-definition.js';
 import { boundNames, forEachChild, isFunctionLike, nextTokenAfter, Parents, unwrap, type FunctionLike } from './syntax.js';
 
@@ -158,8 +158,9 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
       case 'ExpressionStatement':
         return planValue((declared.expression as { right: Expression }).right, tag, found);
       case 'NewExpression':
-      case 'CallExpression':
         return planValue(declared, tag, found);
+      case 'CallExpression':
+        return planValue(loweredPrivateField(parents, declared)?.value ?? declared, tag, found);
       case 'ClassDeclaration':
       case 'ClassExpression':
       case 'ObjectExpression':
