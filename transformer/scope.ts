@@ -15,7 +15,24 @@ export function resolveName(tsInstance: typeof ts, fn: ts.FunctionLikeDeclaratio
     const origin = declaredIn(tsInstance, scope, name);
     if (origin) return origin;
   }
-  return globals().has(name) ? 'global' : undefined;
+  if (globals().has(name)) return 'global';
+  // Last, as it walks whole bodies: a `var` in a nested block belongs to its function (or the file).
+  for (let scope: ts.Node | undefined = fn.parent; scope !== undefined; scope = scope.parent) {
+    if ((tsInstance.isFunctionLike(scope) || tsInstance.isSourceFile(scope)) && hoistsVar(tsInstance, tsInstance.isSourceFile(scope) ? scope : (scope as ts.FunctionLikeDeclaration).body, name)) return 'local';
+  }
+  return undefined;
+}
+
+/** Whether a `var` below `node`, outside nested functions and classes, declares `name`. */
+function hoistsVar(tsInstance: typeof ts, node: ts.Node | undefined, name: string): boolean {
+  const visit = (child: ts.Node): boolean | undefined => {
+    if (tsInstance.isFunctionLike(child) || tsInstance.isClassLike(child)) return undefined;
+    if (tsInstance.isVariableDeclarationList(child) && (child.flags & tsInstance.NodeFlags.BlockScoped) === 0) {
+      if (child.declarations.some((d) => bindsName(tsInstance, d.name, name))) return true;
+    }
+    return tsInstance.forEachChild(child, visit);
+  };
+  return node !== undefined && tsInstance.forEachChild(node, visit) === true;
 }
 
 function declaresInSignature(tsInstance: typeof ts, fn: ts.SignatureDeclaration, name: string): boolean {

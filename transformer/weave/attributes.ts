@@ -118,7 +118,24 @@ function resolveName(parents: Parents, fn: FunctionLike, name: string, globals: 
     const origin = declaredIn(scope, name);
     if (origin) return origin;
   }
-  return globals().has(name) ? 'global' : undefined;
+  if (globals().has(name)) return 'global';
+  // Last, as it walks whole bodies: a `var` in a nested block belongs to its function (or the file).
+  for (let scope = parents.of(fn); scope !== undefined; scope = parents.of(scope)) {
+    if ((isFunctionLike(scope) || scope.type === 'Program') && hoistsVar(scope.type === 'Program' ? scope : scope.body, name)) return 'local';
+  }
+  return undefined;
+}
+
+/** Whether a `var` below `node`, outside nested functions and classes, declares `name`. */
+function hoistsVar(node: Node | null | undefined, name: string): boolean {
+  let found = false;
+  const visit = (child: Node): void => {
+    if (found || isFunctionLike(child) || child.type === 'ClassDeclaration' || child.type === 'ClassExpression') return;
+    if (child.type === 'VariableDeclaration' && child.kind === 'var' && child.declarations.some((d) => boundNames(d.id).includes(name))) found = true;
+    else forEachChild(child, visit);
+  };
+  if (node) forEachChild(node, visit);
+  return found;
 }
 
 function declaresInSignature(fn: FunctionLike, name: string): boolean {
