@@ -2,8 +2,8 @@
  * Corners of the text-edit core that only text has (the compiler plugin prints a tree): where the
  * runtime's import goes (a hashbang ended by a lone CR, a JSX pragma among the file's first
  * comments), which module format a file without import/export gets, option expressions that need
- * parentheses as an arrow's body, lines counted as TypeScript counts them, and `await using`,
- * which no generator can hold. Each woven file is run, or compiled by TypeScript, as a user's would be.
+ * parentheses as an arrow's body, lines counted as TypeScript counts them, `await using`, which no
+ * generator can hold, and a second weave of woven code. Each woven file is run, or compiled by TypeScript, as a user's would be.
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -62,6 +62,14 @@ it('a script without import or export that mentions exports or require( only in 
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
   writeFileSync(join(dir, 'worker.js'), output);
   expect(execFileSync(process.execPath, [join(dir, 'worker.js')], { encoding: 'utf8' })).toBe('4\n');
+});
+
+it('a woven http.client function woven again is left as it is, without a warning that it makes no call', () => {
+  const once = woven('get.ts', '/** @traced http.client */\nexport function get(url: string) {\n  return fetch(url);\n}\n');
+  expect(once).toContain('spanweave_http_1.fetch(fetch, url)');
+  const again = weave('get.ts', once)!;
+  expect(again.changed).toBe(false);
+  expect(again.diagnostics).toEqual([]);
 });
 
 it('a diagnostic after a U+2028 in a string is on the line TypeScript gives', () => {

@@ -198,7 +198,7 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
     const { calls, optional } = findHttpCalls(body, bindings);
     for (const call of optional) warn(call.start, call.end - call.start, messages.optionalCall(text.slice(call.start, call.end)));
     for (const call of calls) httpCalls.set(call.call, call);
-    if (calls.length === 0 && optional.length === 0) warn(found.pos, 7, messages.noHttpCalls);
+    if (calls.length === 0 && optional.length === 0 && !callsRuntime(body, runtimeNames)) warn(found.pos, 7, messages.noHttpCalls);
   }
 
   function planMembers(owner: Class | ObjectExpression, tag: TracedTag, found: FoundTag): void {
@@ -496,6 +496,17 @@ function isRuntimeCall(node: Node, runtimeNames: ReadonlySet<string>): boolean {
 }
 
 /** A body woven before: it returns a call of a runtime entry point. */
+/** Whether `body` calls the runtime anywhere: its calls were woven before. */
+function callsRuntime(body: Node, runtimeNames: ReadonlySet<string>): boolean {
+  let found = false;
+  const visit = (node: Node): void => {
+    if (found || (found = isRuntimeCall(node, runtimeNames))) return;
+    forEachChild(node, visit);
+  };
+  visit(body);
+  return found;
+}
+
 function isAlreadyWrapped(body: Node, runtimeNames: ReadonlySet<string>): boolean {
   let expression: Node | null | undefined = body;
   if (body.type === 'BlockStatement') {
