@@ -6,7 +6,8 @@
  * a rebuild weaves only what tsc emitted again, what is refused or reported, and --watch.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
@@ -243,6 +244,86 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     const label = readFileSync(join(dir, 'out/label.js'), 'utf8');
     expect(label).toMatch(/^import \* as spanweave_1 from "spanweave\/runtime";/);
     expect(label).not.toContain('require(');
+  });
+
+  it.each(['ts7', 'project'] as const)('%s: jsx preserve: the .jsx tsc emits is woven', async (typescript) => {
+    const dir = copyFixture(`jsx-${typescript}`);
+    const jsxTypes = 'declare global {\n  namespace JSX {\n    interface IntrinsicElements { [name: string]: unknown }\n  }\n}\n';
+    writeFileSync(join(dir, 'src/view.tsx'), `${jsxTypes}/** @traced */\nexport function render(name: string): unknown {\n  return <b>{name}</b>;\n}\n`);
+    const run = await build(dir, ['--jsx', 'preserve'], typescript);
+    expect(run.status, output(run)).toBe(0);
+    expect(traced(join(dir, 'out/view.jsx'))).toEqual(['render']);
+  });
+
+  it.each(['ts7', 'project'] as const)('%s: the spanweave entry of a tsconfig base from a package (traceAll) applies', async (typescript) => {
+    const dir = copyFixture(`package-base-${typescript}`);
+    const base = join(dir, 'node_modules/@acme/tsconfig');
+    mkdirSync(base, { recursive: true });
+    writeFileSync(join(base, 'package.json'), '{ "name": "@acme/tsconfig", "version": "1.0.0" }\n');
+    writeFileSync(join(base, 'base.json'), '{ "compilerOptions": { "target": "ES2022", "module": "commonjs", "strict": true, "types": [], "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["src/extra.ts"] }] } }\n');
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "extends": "@acme/tsconfig/base.json", "compilerOptions": { "rootDir": "src", "outDir": "out" }, "include": ["src"] }\n');
+    writeFileSync(join(dir, 'src/extra.ts'), 'export function extra(): number {\n  return 1;\n}\n');
+    const run = await build(dir, [], typescript);
+    expect(run.status, output(run)).toBe(0);
+    expect(traced(join(dir, 'out/extra.js'))).toEqual(['extra']);
+  });
+
+  it.each(['ts7', 'project'] as const)('%s: a base named with its extension (.jsonc) is read as tsc reads it', async (typescript) => {
+    const dir = copyFixture(`jsonc-base-${typescript}`);
+    writeFileSync(join(dir, 'tsconfig.base.jsonc'), '{ "compilerOptions": { "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["src/extra.ts"] }] } }\n');
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "extends": "./tsconfig.base.jsonc", "compilerOptions": { "target": "ES2022", "module": "commonjs", "strict": true, "types": [], "rootDir": "src", "outDir": "out" }, "include": ["src"] }\n');
+    writeFileSync(join(dir, 'src/extra.ts'), 'export function extra(): number {\n  return 1;\n}\n');
+    const run = await build(dir, [], typescript);
+    expect(run.status, output(run)).toBe(0);
+    expect(traced(join(dir, 'out/extra.js'))).toEqual(['extra']);
+  });
+
+  it('a tsconfig tsc reads past a syntax error in: tsc reports it and emits, and the tags are woven', async () => {
+    const dir = copyFixture('tsconfig-syntax');
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "compilerOptions": { "target": "ES2022", "module": "commonjs", "types": [], "rootDir": "src", "outDir": "out" ,, }, "include": ["src"] }\n');
+    const run = await build(dir);
+    expect(run.status, output(run)).toBe(2);
+    expect(run.stdout).toMatch(/tsconfig\.json\(1,\d+\): error TS1136/);
+    expect(run.stderr).toContain('building without its spanweave entry');
+    expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
+  });
+
+  it('-P (tsc reads its options in any case) names the project spanweave reads too', async () => {
+    const dir = copyFixture('upper-p');
+    const tsconfig = join(dir, 'tsconfig.json');
+    writeFileSync(tsconfig, readFileSync(tsconfig, 'utf8').replace('{ "transform": "spanweave/transformer" }', '{ "transform": "spanweave/transformer", "awaitContext": true }'));
+    const run = await runAsync(process.execPath, [cli, 'build', '--typescript', typescript7, '-P', dir], { cwd: repoRoot });
+    expect(run.status, output(run)).toBe(0);
+    expect(readFileSync(join(dir, 'out/shop.js'), 'utf8')).toContain('.resuming(');
+  });
+
+  it('mapRoot: the map tsc wrote beside the file is chained, its comment left pointing at mapRoot', async () => {
+    const dir = copyFixture('map-root');
+    // The throw on the line the weave adds to: without the chained map its column is off by what the weave inserted.
+    const source = "/** @traced */\nexport function boom(): never { throw new Error('boom'); }\n";
+    writeFileSync(join(dir, 'src/boom.ts'), source);
+    const run = await build(dir, ['--mapRoot', 'https://cdn.example.com/maps/']);
+    expect(run.status, output(run)).toBe(0);
+    const woven = readFileSync(join(dir, 'out/boom.js'), 'utf8');
+    expect(woven).toMatch(/\n\/\/# sourceMappingURL=https:\/\/cdn\.example\.com\/maps\/boom\.js\.map$/);
+    const wovenLine = woven.split('\n').findIndex((line) => line.includes('new Error'));
+    const map = new TraceMap(readFileSync(join(dir, 'out/boom.js.map'), 'utf8'));
+    const at = originalPositionFor(map, { line: wovenLine + 1, column: woven.split('\n')[wovenLine]!.indexOf('new Error') });
+    expect(at).toMatchObject({ line: 2, column: source.split('\n')[1]!.indexOf('new Error') });
+  });
+
+  it('tsc\'s --version runs tsc alone; file names on the command line and a folder that is not TypeScript are refused with a message', async () => {
+    const dir = copyFixture('tsc-only');
+    const version = await build(dir, ['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout).toBe('Version 7.0.2\n');
+    expect(readdirSync(dir)).not.toContain('out');
+    const files = await build(dir, ['src/label.ts'], 'project');
+    expect(files.status).toBe(1);
+    expect(files.stderr).toContain('builds a project, not files named on the command line (src/label.ts)');
+    const notTypeScript = await runAsync(process.execPath, [cli, 'build', '--typescript', repoRoot], { cwd: dir });
+    expect(notTypeScript.status).toBe(1);
+    expect(notTypeScript.stderr).toBe(`spanweave: ${repoRoot} is not a TypeScript package (its package.json names no tsc); give the folder of one, such as node_modules/typescript.\n`);
   });
 
   it('emitBOM: the byte order mark stays the first character, before the runtime\'s import', async () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** What every bundler plugin accepts: where its settings come from. */
@@ -41,7 +42,7 @@ interface PluginEntry {
 /**
  * The settings of the project at `root`, `traceAll` made absolute (relative to the tsconfig's
  * folder), read without TypeScript: the file's own `compilerOptions.plugins`, else those of the
- * files it extends by path (a base from a package carries no spanweave entry).
+ * files it extends (by path, or from a package as TypeScript finds it).
  */
 export function projectSettings(options: AdapterOptions, root: string): ProjectSettings {
   const path = options.tsconfig === false ? undefined : options.tsconfig ? resolve(root, options.tsconfig) : nearestTsconfig(root);
@@ -75,9 +76,31 @@ function pluginsOf(path: string, extending: readonly string[]): readonly PluginE
   if (config.compilerOptions?.plugins) return config.compilerOptions.plugins;
   const bases = typeof config.extends === 'string' ? [config.extends] : (config.extends ?? []);
   for (const base of [...bases].reverse()) {
-    if (!isAbsolute(base) && !base.startsWith('.')) continue;
-    const plugins = pluginsOf(resolve(dirname(path), base.endsWith('.json') ? base : `${base}.json`), [...extending, path]);
+    const basePath = extendedFile(path, base);
+    const plugins = basePath === undefined ? undefined : pluginsOf(basePath, [...extending, path]);
     if (plugins) return plugins;
+  }
+  return undefined;
+}
+
+/**
+ * The file an `extends` names, as TypeScript finds it: a path as written, else with `.json`; a
+ * package's file by Node's resolution from the tsconfig (`pkg/base.json`, `pkg/base`, or `pkg`'s
+ * tsconfig.json). Undefined where none is there (tsc reports that).
+ */
+function extendedFile(from: string, base: string): string | undefined {
+  if (isAbsolute(base) || base.startsWith('.')) {
+    const written = resolve(dirname(from), base);
+    return [written, `${written}.json`].find((candidate) => existsSync(candidate));
+  }
+  const resolveFrom = createRequire(from).resolve;
+  for (const candidate of [base, `${base}.json`, `${base}/tsconfig.json`]) {
+    try {
+      const found = resolveFrom(candidate);
+      if (found.endsWith('.json')) return found;
+    } catch {
+      // not this one
+    }
   }
   return undefined;
 }

@@ -18,6 +18,8 @@ Compiles the project with its own TypeScript and traces the tagged functions:
 Options besides tsc's:
   --verbose            say which path the build took and which files were woven
   --typescript <dir>   build with the TypeScript package in <dir> instead of the project's own
+
+tsc's --version, --init, --showConfig, --listFilesOnly and --all run the project's tsc alone.
 `;
 
 /** A failure the command explains in its message (no stack trace). */
@@ -28,7 +30,7 @@ export class UsageError extends CommandError {}
 
 export function parseArguments(args: readonly string[]): Command {
   const [command, ...rest] = args;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help', verbose: false, typescript: undefined, compilerArgs: [] };
+  if (command === undefined || command === 'help' || HELP.test(command) || (command === 'build' && rest.some((arg) => HELP.test(arg)))) return { command: 'help', verbose: false, typescript: undefined, compilerArgs: [] };
   if (command !== 'build') throw new UsageError(`unknown command '${command}'.`);
   let verbose = false;
   let typescript: string | undefined;
@@ -44,6 +46,11 @@ export function parseArguments(args: readonly string[]): Command {
   if (compilerArgs.some((arg) => /^--?b(uild)?$/i.test(arg))) throw new UsageError('`spanweave build` builds one project (`-p tsconfig.json`); tsc --build is not supported.');
   return { command, verbose, typescript, compilerArgs };
 }
+
+const HELP = /^(?:-h|--help|-\?)$/i;
+
+/** tsc's options that print or write something other than a build (its version, a new tsconfig.json, the options in effect, the files): tsc runs them alone. */
+export const isTscOnly = (args: readonly string[]): boolean => args.some((arg) => /^--?(?:v|version|init|all|showconfig|listfilesonly)$/i.test(arg));
 
 /** Whether tsc's arguments ask for watch mode. */
 export const isWatch = (args: readonly string[]): boolean => args.some((arg) => /^--?w(atch)?$/i.test(arg));

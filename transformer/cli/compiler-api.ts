@@ -13,6 +13,10 @@ export function buildWithCompilerApi(typescript: typeof ts, args: readonly strin
   const pretty = commandLine.options.pretty === undefined ? process.stdout.isTTY === true : commandLine.options.pretty === true;
   const report = diagnosticReporter(typescript, pretty);
   if (commandLine.errors.length > 0) return failWith(report, commandLine.errors);
+  if (commandLine.fileNames.length > 0) {
+    process.stderr.write(`spanweave: \`spanweave build\` builds a project, not files named on the command line (${commandLine.fileNames.join(', ')}): name its tsconfig with -p.\n`);
+    return 1;
+  }
   const configFile = findConfigFile(typescript, commandLine.options.project);
   if (configFile === undefined) {
     process.stderr.write('spanweave: no tsconfig.json found: `spanweave build` builds a project (-p <tsconfig.json or its folder>).\n');

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import type * as ts from 'typescript';
-import { CommandError, parseArguments, USAGE, UsageError } from './arguments.js';
+import { CommandError, isTscOnly, parseArguments, USAGE, UsageError } from './arguments.js';
 import { buildWithNativeTsc } from './native-build.js';
-import { findTypeScript } from './typescript.js';
+import { runPlainTsc } from './tsc-process.js';
+import { findTypeScript, nativeTsc } from './typescript.js';
 
 /**
  * `spanweave build [tsc options]`: one command for every TypeScript a project may have. TypeScript
@@ -19,6 +20,7 @@ async function main(args: readonly string[]): Promise<number | 'watching'> {
     if (command.verbose) process.stderr.write(`spanweave: ${message}\n`);
   };
   const typescript = findTypeScript(command.typescript);
+  if (isTscOnly(command.compilerArgs)) return runPlainTsc(typescript.major >= 7 ? await nativeTsc(typescript) : [process.execPath, typescript.tsc], command.compilerArgs);
   if (typescript.major >= 7) {
     log(`TypeScript ${typescript.version} (${typescript.directory}) has no transformer API: running its tsc, then weaving the JavaScript it emits`);
     return buildWithNativeTsc(typescript, command.compilerArgs, log);

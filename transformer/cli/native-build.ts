@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { projectSettings } from '../adapters/tsconfig.js';
+import { projectSettings, type ProjectSettings } from '../adapters/tsconfig.js';
 import { globMatcher } from '../utils/glob.js';
 import { formatDiagnostics, type WeaveDiagnostic } from '../weave/index.js';
 import { isWatch } from './arguments.js';
@@ -9,7 +9,8 @@ import { weaveEmittedFile } from './weave-emitted.js';
 import { nativeTsc, type TypeScriptPackage } from './typescript.js';
 import { WovenState } from './woven-state.js';
 
-const JAVASCRIPT = /\.[cm]?js$/;
+/** What tsc emits as JavaScript: `.jsx` where `jsx` is `preserve`. */
+const JAVASCRIPT = /\.(?:[cm]?js|jsx)$/;
 
 /**
  * `spanweave build` on TypeScript 7, which has no transformer API: its own `tsc` builds, then each
@@ -29,12 +30,14 @@ export async function buildWithNativeTsc(typescript: TypeScriptPackage, args: re
     return 1;
   }
   const state = WovenState.open(project.buildInfoFile, log);
-  const settings = projectSettings({ tsconfig: project.configFile }, process.cwd());
+  const settings = readSettings(project.configFile);
   const weaving = { tracesAll: globMatcher(settings.traceAll), awaitContext: settings.awaitContext === true };
   const stillEmitted = (file: string): boolean => project.sourceOf(file) !== undefined;
   const watching = isWatch(args);
 
-  const status = await runTsc(tsc, args, args.includes('--listEmittedFiles'), (files) => {
+  // tsc's output comes through a pipe: on a terminal it is asked for the form it prints there.
+  const tscArgs = process.stdout.isTTY && !args.some((arg) => /^--pretty$/i.test(arg)) ? [...args, '--pretty'] : args;
+  const status = await runTsc(tsc, tscArgs, args.includes('--listEmittedFiles'), (files) => {
     const javascript = files.filter((file) => JAVASCRIPT.test(file));
     const woven: string[] = [];
     for (const file of javascript) {
@@ -52,6 +55,16 @@ export async function buildWithNativeTsc(typescript: TypeScriptPackage, args: re
   const diagnostics = state.current(stillEmitted);
   print(diagnostics);
   return status !== 0 ? status : diagnostics.some((d) => d.category === 'error') ? 1 : 0;
+}
+
+/** The tsconfig's spanweave entry; none where the file does not parse (tsc, which reads past some errors, reports them). */
+function readSettings(configFile: string): ProjectSettings {
+  try {
+    return projectSettings({ tsconfig: configFile }, process.cwd());
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}: building without its spanweave entry (traceAll, awaitContext).\n`);
+    return { traceAll: [], awaitContext: undefined };
+  }
 }
 
 function print(diagnostics: readonly WeaveDiagnostic[]): void {

@@ -61,7 +61,7 @@ function showConfig([program, ...programArgs]: Command, args: readonly string[],
 
 /** The tsconfig `tsc` reads: `-p` (a file, or a folder's tsconfig.json), else the nearest one up from `cwd`. */
 function findConfigFile(args: readonly string[], cwd: string): string {
-  const flag = args.findIndex((arg) => arg === '-p' || arg === '--project');
+  const flag = args.findIndex((arg) => /^-(?:p|-project)$/i.test(arg)); // tsc's options are case-insensitive
   if (flag >= 0 && args[flag + 1] !== undefined) {
     const project = resolve(cwd, args[flag + 1]!);
     return existsSync(project) && statSync(project).isDirectory() ? join(project, 'tsconfig.json') : project;
@@ -72,11 +72,11 @@ function findConfigFile(args: readonly string[], cwd: string): string {
 }
 
 /** The source extensions that emit each JavaScript extension, TypeScript first. */
-const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = { '.js': ['.ts', '.tsx', '.js', '.jsx'], '.mjs': ['.mts', '.mjs'], '.cjs': ['.cts', '.cjs'] };
+const SOURCE_EXTENSIONS: Readonly<Record<string, readonly string[]>> = { '.js': ['.ts', '.tsx', '.js', '.jsx'], '.jsx': ['.tsx', '.jsx'], '.mjs': ['.mts', '.mjs'], '.cjs': ['.cts', '.cjs'] };
 
 /** The inverse of tsc's output path (outDir + the source's path below rootDir): the source that exists there. */
 function sourceOf(outputFile: string, rootDir: string, outDir: string | undefined): string | undefined {
-  const extension = /\.[cm]?js$/.exec(outputFile)?.[0];
+  const extension = /\.(?:[cm]?js|jsx)$/.exec(outputFile)?.[0];
   if (extension === undefined) return undefined;
   const stem = outputFile.slice(0, -extension.length);
   if (outDir !== undefined && relative(outDir, stem).startsWith('..')) return undefined;

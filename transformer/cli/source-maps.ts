@@ -19,8 +19,9 @@ export function readEmittedMap(jsFile: string, code: string): EmittedMap | undef
   if (url === undefined) return undefined;
   const inline = INLINE.exec(url)?.[1];
   if (inline !== undefined) return { map: JSON.parse(Buffer.from(inline, 'base64').toString('utf8')) as SourceMap, file: undefined, url };
-  const file = resolve(dirname(jsFile), decodeURI(url));
-  return existsSync(file) ? { map: JSON.parse(readFileSync(file, 'utf8')) as SourceMap, file, url } : undefined;
+  // With `mapRoot` the comment is a URL elsewhere; tsc still writes the map beside the file.
+  const file = [resolve(dirname(jsFile), decodeURI(url)), `${jsFile}.map`].find((candidate) => existsSync(candidate));
+  return file === undefined ? undefined : { map: JSON.parse(readFileSync(file, 'utf8')) as SourceMap, file, url };
 }
 
 /** The code with its map comment (at the end, as tsc writes it) pointing at `url`. */

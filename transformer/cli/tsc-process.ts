@@ -7,6 +7,15 @@ const EMITTED = /^TSFILE: (.*)$/;
 /** How long a list of emitted files may pause before it counts as complete (watch mode). */
 const LIST_SETTLED_MS = 100;
 
+/** Runs `tsc` as it is, its output the command's own; resolves with its exit status. */
+export function runPlainTsc([program, ...programArgs]: Command, args: readonly string[]): Promise<number> {
+  const child = spawn(program, [...programArgs, ...args], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve(signal !== null ? signalStatus(signal) : (code ?? 1)));
+  });
+}
+
 /**
  * Runs a TypeScript 7 `tsc` with `--listEmittedFiles` and hands over the files of each emit as one
  * list. tsc prints the list after writing the files, and then its summary line: that line, the

@@ -17,9 +17,12 @@ export interface TypeScriptPackage {
  */
 export function findTypeScript(override: string | undefined, cwd = process.cwd()): TypeScriptPackage {
   const manifest = override === undefined ? resolveFrom(cwd) : join(resolve(cwd, override), 'package.json');
-  const { version, bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string; bin: Record<string, string> };
   const directory = dirname(manifest);
-  return { directory, version, major: Number(version.split('.')[0]), tsc: join(directory, bin.tsc ?? 'bin/tsc') };
+  if (!existsSync(manifest)) throw new CommandError(`--typescript ${override}: ${directory} holds no package (no package.json); give the folder of a TypeScript package, such as node_modules/typescript.`);
+  const { version, bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string; bin?: Record<string, string> };
+  const tsc = bin?.tsc;
+  if (tsc === undefined) throw new CommandError(`${directory} is not a TypeScript package (its package.json names no tsc); give the folder of one, such as node_modules/typescript.`);
+  return { directory, version, major: Number(version.split('.')[0]), tsc: join(directory, tsc) };
 }
 
 function resolveFrom(cwd: string): string {
