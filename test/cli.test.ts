@@ -207,6 +207,17 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
   });
 
+  it('a tag on exported values that are not functions: the same errors at the same .ts places on both paths (CommonJS emits them as exports.x)', async () => {
+    const [ts7, ts5] = [copyFixture('not-functions-ts7'), copyFixture('not-functions-ts5')];
+    const source = 'export const a = 1;\n\n/** @traced */\nexport const value = 5;\n\n/**\n * Docs.\n * @traced name=x\n */\nexport let other = 6;\n';
+    for (const dir of [ts7, ts5]) writeFileSync(join(dir, 'src/values.ts'), source);
+    const [run7, run5] = await Promise.all([build(ts7), build(ts5, [], 'project')]);
+    expect(run7.status).toBe(1);
+    expect(run7.stdout).toMatch(/^src\/values\.ts\(3,5\): error TS95002: .*\nsrc\/values\.ts\(8,4\): error TS95002: /m);
+    const valuesLines = (text: string): string[] => text.split('\n').filter((line) => line.startsWith('src/values.ts'));
+    expect(valuesLines(run7.stdout)).toEqual(valuesLines(run5.stdout));
+  });
+
   it('type errors: tsc still emits, and what it emits is woven; tsc\'s exit status', async () => {
     const dir = copyFixture('type-error');
     writeFileSync(join(dir, 'src/label.ts'), `${readFileSync(join(dir, 'src/label.ts'), 'utf8')}\nexport const count: number = 'one';\n`);

@@ -41,15 +41,15 @@ export function findTagComments(text: string): TagComment[] {
   return found;
 }
 
-/** Words before a declaration's name, in TypeScript or JavaScript. */
-const MODIFIER = /^(?:export|default|declare|abstract|async|static|public|private|protected|readonly|override|accessor|function|class|const|let|var|get|set)\b|^\*/;
+/** Words before a declaration's name, in TypeScript or JavaScript (CommonJS exports and class fields as tsc emits them: `exports.x =`, `this.x =`). */
+const MODIFIER = /^(?:(?:export|default|declare|abstract|async|static|public|private|protected|readonly|override|accessor|function|class|const|let|var|get|set)\b|\*|(?:module\.)?exports\.|this\.)/;
 
 /** The name declared at `from`: past white space, modifiers and decorators (which emit may move). */
 function declaredName(text: string, from: number): string {
   let at = from;
   for (;;) {
     while (/\s/.test(text[at] ?? '')) at++;
-    const modifier = MODIFIER.exec(text.slice(at, at + 12));
+    const modifier = MODIFIER.exec(text.slice(at, at + 16));
     if (modifier) at += modifier[0].length;
     else if (text[at] === '@') at = pastDecorator(text, at + 1);
     else return /^[#\w$]*/.exec(text.slice(at, at + 200))![0];
