@@ -218,6 +218,14 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(valuesLines(run7.stdout)).toEqual(valuesLines(run5.stdout));
   });
 
+  it.each(['ts7', 'project'] as const)('%s: --listEmittedFiles lists what tsc wrote, as tsc does', async (typescript) => {
+    const dir = copyFixture(`list-${typescript}`);
+    const run = await build(dir, ['--listEmittedFiles'], typescript);
+    expect(run.status, output(run)).toBe(0);
+    expect(run.stdout).toContain(`TSFILE: ${join(dir, 'out/label.js')}\n`);
+    expect(run.stdout).toContain(`TSFILE: ${join(dir, 'out/shop.js.map')}\n`);
+  });
+
   it('type errors: tsc still emits, and what it emits is woven; tsc\'s exit status', async () => {
     const dir = copyFixture('type-error');
     writeFileSync(join(dir, 'src/label.ts'), `${readFileSync(join(dir, 'src/label.ts'), 'utf8')}\nexport const count: number = 'one';\n`);

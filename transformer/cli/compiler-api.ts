@@ -46,6 +46,9 @@ function build(typescript: typeof ts, parsed: ts.ParsedCommandLine, report: ts.D
   const emitted = program.emit();
   const diagnostics = typescript.sortAndDeduplicateDiagnostics([...checked, ...emitted.diagnostics]);
   diagnostics.forEach(report);
+  // The lists tsc prints after a build.
+  if (parsed.options.listFiles) for (const file of program.getSourceFiles()) process.stdout.write(`${file.fileName}\n`);
+  if (parsed.options.listEmittedFiles) for (const file of emitted.emittedFiles ?? []) process.stdout.write(`TSFILE: ${file}\n`);
   const errors = diagnostics.filter((d) => d.category === typescript.DiagnosticCategory.Error);
   // tsc's exit status for its own errors (1: nothing emitted, 2: emitted anyway), else 1 for spanweave's, as on TypeScript 7.
   if (errors.some((d) => d.source !== 'spanweave')) return emitted.emitSkipped ? 1 : 2;
