@@ -6,7 +6,8 @@
  * a rebuild weaves only what tsc emitted again, what is refused or reported, and --watch.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import type { Report } from '../fixtures/toolchains/collect.cjs';
 import { runAsync, type NodeRun } from './helpers/load-child.js';
 import { fixturesDir, freshDir, repoRoot } from './helpers/paths.js';
 
+const require = createRequire(import.meta.url);
 const cli = join(repoRoot, 'dist/transformer/cli/main.js');
 const typescript7 = join(repoRoot, 'node_modules/typescript7');
 const tsc7 = join(typescript7, 'bin/tsc');
@@ -351,6 +353,22 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(run.status, output(run)).toBe(0);
     expect(readFileSync(join(dir, 'out/label.js'), 'utf8')).toMatch(/^\uFEFFimport \* as spanweave_1 from "spanweave\/runtime";/);
   });
+});
+
+it('watching, a source saved again after tsc emitted it (an editor writing in two steps) is not reported as dropping its tags: the next rebuild reads it', () => {
+  const { weaveEmittedFile } = require(join(repoRoot, 'dist/transformer/cli/weave-emitted.js')) as typeof import('../transformer/cli/weave-emitted.js');
+  const dir = freshDir('cli-mid-save');
+  const [source, emitted] = [join(dir, 'a.ts'), join(dir, 'a.js')];
+  // tsc compiled the file while it was still empty; the tag arrived after.
+  writeFileSync(emitted, '"use strict";\n');
+  writeFileSync(source, '/** @traced */\nexport function f(): number {\n  return 1;\n}\n');
+  const later = new Date(Date.now() + 2_000);
+  utimesSync(source, later, later);
+  const project = { configFile: join(dir, 'tsconfig.json'), module: 'commonjs', removeComments: false, buildInfoFile: undefined, sourceOf: () => source };
+  const settings = { tracesAll: () => false, awaitContext: false };
+  expect(weaveEmittedFile(emitted, project, settings, true).diagnostics).toEqual([]);
+  // Not watching, the same files are a tag tsc dropped.
+  expect(weaveEmittedFile(emitted, project, settings, false).diagnostics.map((d) => d.code)).toEqual([95005]);
 });
 
 describe.concurrent('spanweave build --watch', { timeout: 180_000 }, () => {

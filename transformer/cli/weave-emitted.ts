@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { rewriteFile } from '../utils/rewrite-file.js';
 import { weave, type WeaveDiagnostic } from '../weave/index.js';
 import { emittedFormat } from './module-format.js';
@@ -24,8 +24,11 @@ export function weaveEmittedFile(file: string, project: NativeProject, settings:
   const code = readFileSync(file, 'utf8');
   const sourceFile = project.sourceOf(file);
   const sourceText = sourceFile === undefined ? undefined : readFileSync(sourceFile, 'utf8');
-  // The tag comments are paired only where a tag may be missing or a diagnostic must be placed.
-  const mayHaveDropped = sourceText !== undefined && countTags(sourceText) !== countTags(code);
+  // The tag comments are paired only where a tag may be missing or a diagnostic must be placed. A
+  // source written again since tsc emitted this (watch mode, mid-save) is not what tsc read: its
+  // next rebuild reports it.
+  const sourceIsNewer = watching && sourceFile !== undefined && statSync(sourceFile).mtimeMs > statSync(file).mtimeMs;
+  const mayHaveDropped = sourceText !== undefined && !sourceIsNewer && countTags(sourceText) !== countTags(code);
   const emitted = readEmittedMap(file, code);
   const result = weave(file, code, {
     traceAll: sourceFile !== undefined && settings.tracesAll(sourceFile),
