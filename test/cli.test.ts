@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../fixtures/toolchains/collect.cjs';
 import { runAsync, type NodeRun } from './helpers/load-child.js';
@@ -276,24 +276,27 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(traced(join(dir, 'out/view.jsx'))).toEqual(['render']);
   });
 
-  it.each(['ts7', 'project'] as const)('%s: the spanweave entry of a tsconfig base from a package (traceAll) applies', async (typescript) => {
-    const dir = copyFixture(`package-base-${typescript}`);
-    const base = join(dir, 'node_modules/@acme/tsconfig');
-    mkdirSync(base, { recursive: true });
-    writeFileSync(join(base, 'package.json'), '{ "name": "@acme/tsconfig", "version": "1.0.0" }\n');
-    writeFileSync(join(base, 'base.json'), '{ "compilerOptions": { "target": "ES2022", "module": "commonjs", "strict": true, "types": [], "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["src/extra.ts"] }] } }\n');
-    writeFileSync(join(dir, 'tsconfig.json'), '{ "extends": "@acme/tsconfig/base.json", "compilerOptions": { "rootDir": "src", "outDir": "out" }, "include": ["src"] }\n');
-    writeFileSync(join(dir, 'src/extra.ts'), 'export function extra(): number {\n  return 1;\n}\n');
-    const run = await build(dir, [], typescript);
-    expect(run.status, output(run)).toBe(0);
-    expect(traced(join(dir, 'out/extra.js'))).toEqual(['extra']);
-  });
+  // The spanweave entry (traceAll) in the base a project's tsconfig extends, as tsc finds the base.
+  const OWN_OPTIONS = '"target": "ES2022", "module": "commonjs", "strict": true, "types": [], "rootDir": "src", "outDir": "out"';
+  const ENTRY = '{ "compilerOptions": { "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["src/extra.ts"] }] } }\n';
+  const BASES: Record<string, Record<string, string>> = {
+    'from a package': {
+      'node_modules/@acme/tsconfig/package.json': '{ "name": "@acme/tsconfig", "version": "1.0.0" }\n',
+      'node_modules/@acme/tsconfig/base.json': ENTRY,
+      'tsconfig.json': `{ "extends": "@acme/tsconfig/base.json", "compilerOptions": { ${OWN_OPTIONS} }, "include": ["src"] }\n`,
+    },
+    'named with its extension (.jsonc)': {
+      'tsconfig.base.jsonc': ENTRY,
+      'tsconfig.json': `{ "extends": "./tsconfig.base.jsonc", "compilerOptions": { ${OWN_OPTIONS} }, "include": ["src"] }\n`,
+    },
+  };
 
-  it.each(['ts7', 'project'] as const)('%s: a base named with its extension (.jsonc) is read as tsc reads it', async (typescript) => {
-    const dir = copyFixture(`jsonc-base-${typescript}`);
-    writeFileSync(join(dir, 'tsconfig.base.jsonc'), '{ "compilerOptions": { "plugins": [{ "transform": "spanweave/transformer", "traceAll": ["src/extra.ts"] }] } }\n');
-    writeFileSync(join(dir, 'tsconfig.json'), '{ "extends": "./tsconfig.base.jsonc", "compilerOptions": { "target": "ES2022", "module": "commonjs", "strict": true, "types": [], "rootDir": "src", "outDir": "out" }, "include": ["src"] }\n');
-    writeFileSync(join(dir, 'src/extra.ts'), 'export function extra(): number {\n  return 1;\n}\n');
+  it.each((['ts7', 'project'] as const).flatMap((typescript) => Object.keys(BASES).map((base) => [typescript, base] as const)))('%s: the spanweave entry of a tsconfig base %s applies', async (typescript, base) => {
+    const dir = copyFixture(`base-${typescript}-${base.split(' ')[0]}`);
+    for (const [file, text] of Object.entries({ ...BASES[base], 'src/extra.ts': 'export function extra(): number {\n  return 1;\n}\n' })) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
     const run = await build(dir, [], typescript);
     expect(run.status, output(run)).toBe(0);
     expect(traced(join(dir, 'out/extra.js'))).toEqual(['extra']);
