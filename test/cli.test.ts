@@ -209,15 +209,17 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect(traced(join(dir, 'out/label.js'))).toEqual(['label']);
   });
 
-  it('a tag on exported values that are not functions: the same errors at the same .ts places on both paths (CommonJS emits them as exports.x)', async () => {
+  it('a tag on exported values that are not functions: the same errors at the same .ts places on both paths (CommonJS emits them as exports.x), in source order', async () => {
     const [ts7, ts5] = [copyFixture('not-functions-ts7'), copyFixture('not-functions-ts5')];
-    const source = 'export const a = 1;\n\n/** @traced */\nexport const value = 5;\n\n/**\n * Docs.\n * @traced name=x\n */\nexport let other = 6;\n';
+    const overload = '/** @traced */\nexport function pick(a: string): string;\nexport function pick(a: string): string {\n  return a;\n}\n';
+    const source = `export const a = 1;\n\n/** @traced */\nexport const value = 5;\n\n/**\n * Docs.\n * @traced name=x\n */\nexport let other = 6;\n${overload}`;
     for (const dir of [ts7, ts5]) writeFileSync(join(dir, 'src/values.ts'), source);
     const [run7, run5] = await Promise.all([build(ts7), build(ts5, [], 'project')]);
     expect(run7.status).toBe(1);
-    expect(run7.stdout).toMatch(/^src\/values\.ts\(3,5\): error TS95002: .*\nsrc\/values\.ts\(8,4\): error TS95002: /m);
     const valuesLines = (text: string): string[] => text.split('\n').filter((line) => line.startsWith('src/values.ts'));
-    expect(valuesLines(run7.stdout)).toEqual(valuesLines(run5.stdout));
+    // The overload's tag, which tsc drops (reported on this path only), after the two above it.
+    expect(valuesLines(run7.stdout).map((line) => line.slice(0, line.indexOf(':')))).toEqual(['src/values.ts(3,5)', 'src/values.ts(8,4)', 'src/values.ts(11,5)']);
+    expect(valuesLines(run7.stdout).filter((line) => line.includes('TS95002'))).toEqual(valuesLines(run5.stdout));
   });
 
   it.each(['ts7', 'project'] as const)('%s: --listEmittedFiles lists what tsc wrote, as tsc does', async (typescript) => {

@@ -38,7 +38,9 @@ export function weaveEmittedFile(file: string, project: NativeProject, settings:
   });
   const needsPairing = mayHaveDropped || (result !== undefined && result.diagnostics.length > 0);
   const source = sourceFile !== undefined && sourceText !== undefined && needsPairing ? emittedSource(sourceFile, sourceText, code) : undefined;
-  const diagnostics = [...(source && mayHaveDropped ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))];
+  const diagnostics = [...(source && mayHaveDropped ? droppedTagDiagnostics(source) : []), ...(result?.diagnostics ?? []).map((d) => (source ? inSource(d, source, emitted?.map) : d))].sort(
+    (a, b) => (a.fileName === b.fileName ? a.start - b.start : a.fileName < b.fileName ? -1 : 1), // as tsc orders its own
+  );
   // In watch mode tsc may have written the file again meanwhile: its next list names it.
   if (!result?.changed || (watching && readFileSync(file, 'utf8') !== code)) return { diagnostics, rewritten: false };
   if (emitted === undefined) {
