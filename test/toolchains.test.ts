@@ -291,6 +291,28 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(woven).not.toContain('spanweave');
   });
 
+  it('esbuild: a tagged .js file with JSX is woven; a text import and another plugin\'s virtual module are left to what loads them', async () => {
+    const { build: esbuild } = await import('esbuild');
+    const { spanweave } = (await import('spanweave/esbuild')) as typeof import('../transformer/adapters/esbuild.js');
+    const dir = project('jsx-text-virtual-esbuild', {
+      'main.ts': "import { render } from './view.js';\nimport text from './t.ts' with { type: 'text' };\nimport { v } from 'virtual:thing';\n\nexport const all = [render('x'), text, v];\n",
+      'view.js': '/** @traced */\nexport function render(x) {\n  return <b>{x}</b>;\n}\n',
+      't.ts': '/** @traced */\nexport function t(): number {\n  return 1;\n}\n',
+    });
+    const virtual: Plugin = {
+      name: 'virtual',
+      setup(build) {
+        build.onResolve({ filter: /^virtual:/ }, ({ path }) => ({ path: `${path}.ts`, namespace: 'virtual' }));
+        build.onLoad({ filter: /.*/, namespace: 'virtual' }, () => ({ contents: '/** @traced */\nexport function made(): number {\n  return 2;\n}\nexport const v = made();\n', loader: 'ts' }));
+      },
+    };
+    const result = await esbuild({ entryPoints: [join(dir, 'main.ts')], absWorkingDir: dir, bundle: true, write: false, format: 'esm', loader: { '.js': 'jsx' }, jsx: 'preserve', external: ['spanweave/*'], logLevel: 'silent', plugins: [spanweave(), virtual] });
+    const output = result.outputFiles[0]!.text;
+    expect(output).toContain('run("render"');
+    expect(output).toContain(JSON.stringify(readFileSync(join(dir, 't.ts'), 'utf8')));
+    expect(output).not.toContain('run("made"');
+  });
+
   it('Rolldown: the same files come out as Rolldown makes them', async () => {
     const { rolldown } = await import('rolldown');
     const { spanweave } = (await import('spanweave/rolldown')) as typeof import('../transformer/adapters/rolldown.js');

@@ -28,8 +28,10 @@ export function spanweave(options: AdapterOptions = {}): Plugin {
       const { sourcemap } = build.initialOptions as { sourcemap?: unknown };
       const sourceMap = sourcemap !== undefined && sourcemap !== false && sourcemap !== 'none';
       // Synchronous: fs.promises.readFile costs several times more CPU, and every file the filter admits is read.
-      build.onLoad({ filter: SOURCE_FILE }, ({ path }) => {
-        if (NODE_MODULES.test(path)) return undefined;
+      // Files on disk only (another plugin's virtual modules are its own), imported as code (not `with { type: 'text' }`).
+      build.onLoad({ filter: SOURCE_FILE, namespace: 'file' }, ({ path, with: attributes }) => {
+        // Bun's arguments have no `with`.
+        if (NODE_MODULES.test(path) || Object.keys((attributes as Record<string, string> | undefined) ?? {}).length > 0) return undefined;
         const code = readFileSync(path, 'utf8');
         const woven = weaver.weave(code, path, forBrowser, sourceMap);
         if (woven === undefined || (woven.code === undefined && woven.warning === undefined && woven.error === undefined)) return undefined;

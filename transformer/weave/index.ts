@@ -4,7 +4,7 @@ import type { Comment, Program } from 'oxc-parser';
 import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
 import { processGlobals } from '../scope.js';
 import { Editor } from './emit.js';
-import { parse, type ReadNow } from './parse.js';
+import { parse, type Parsed, type ReadNow } from './parse.js';
 import { planAndEdit, statementsToRead } from './plan.js';
 
 /**
@@ -72,8 +72,7 @@ export function weave(fileName: string, code: string, options: WeaveOptions = {}
 
 /** `weave`, with `readNow` choosing the top-level statements parsed before the plan's walk (all where undefined): the tests weave both ways. */
 export function weaveReading(fileName: string, code: string, options: WeaveOptions, readNow: ReadNow | undefined): WeaveResult | undefined {
-  const lang = languageOf(fileName);
-  const parsed = parse(fileName, code, lang, readNow);
+  const { lang, parsed } = parseFile(fileName, code, readNow);
   if (!parsed.ok) return undefined;
   const output = new MagicString(code);
   const runtimes = new Map<RuntimeModule, string>();
@@ -99,6 +98,16 @@ export function weaveReading(fileName: string, code: string, options: WeaveOptio
 }
 
 let globals: ReadonlySet<string> | undefined;
+
+/**
+ * The file parsed in its extension's language; a `.js` file that does not parse so, as JSX, which
+ * tools are often told to read in `.js` files (esbuild's `loader: { '.js': 'jsx' }`, swc's `jsx`).
+ */
+function parseFile(fileName: string, code: string, readNow: ReadNow | undefined): { lang: 'ts' | 'tsx' | 'js' | 'jsx'; parsed: Parsed } {
+  const lang = languageOf(fileName);
+  const parsed = parse(fileName, code, lang, readNow);
+  return parsed.ok || lang !== 'js' ? { lang, parsed } : { lang: 'jsx', parsed: parse(fileName, code, 'jsx', readNow) };
+}
 
 function languageOf(fileName: string): 'ts' | 'tsx' | 'js' | 'jsx' {
   const extension = /\.[cm]?([jt]sx?)$/.exec(fileName)?.[1];
