@@ -105,7 +105,8 @@ async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: strin
     resolve: { extensions: ['.ts', '.js'] },
     externals: [/^spanweave\//],
     plugins,
-    module: { rules: [{ test: /\.ts$/, ...typescript }] },
+    // `?raw` imports a file as its text, as Vite does.
+    module: { rules: [{ resourceQuery: /raw/, type: 'asset/source' }, { test: /\.ts$/, resourceQuery: { not: [/raw/] }, ...typescript }] },
   };
   const create: (config: never) => unknown = tool === 'rspack' ? (await import('@rspack/core')).rspack : (await import('webpack')).default;
   return create(config as never) as WebpackLikeCompiler;
@@ -312,6 +313,17 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(output).toContain(JSON.stringify(readFileSync(join(dir, 't.ts'), 'utf8')));
     expect(output).not.toContain('run("made"');
   });
+
+  it.each(['webpack', 'rspack'] as const)('%s: a tagged file imported as its text (?raw) is its text; imported as code, it is woven', async (tool) => {
+    const { spanweave } = (tool === 'rspack' ? await import('spanweave/rspack') : await import('spanweave/webpack')) as typeof import('../transformer/adapters/webpack.js');
+    const tagged = '/** @traced */\nexport function t(): number {\n  return 1;\n}\n';
+    const dir = project(`raw-${tool}`, { 'main.ts': "// @ts-nocheck\nimport text from './t.ts?raw';\nimport { t } from './t';\n\nexport const all = [text, t];\n", 't.ts': tagged, 'tsconfig.json': '{}\n' });
+    const outDir = join(dir, 'out');
+    await builtOnce(await webpackLike(tool, dir, 'main.ts', outDir, [spanweave()]));
+    const bundle = readFileSync(join(outDir, 'main.js'), 'utf8');
+    expect(bundle).toContain(JSON.stringify(tagged));
+    expect(bundle).toContain('run("t"');
+  }, 60_000);
 
   it('Rolldown: the same files come out as Rolldown makes them', async () => {
     const { rolldown } = await import('rolldown');

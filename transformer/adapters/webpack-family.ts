@@ -18,6 +18,7 @@ export interface WebpackFamilyPlugin {
 }
 
 const LOADER = join(__dirname, 'webpack-loader.js');
+const ASSET_QUERY = /[?&](?:raw|url|inline|source)(?:[=&]|$)/;
 
 /**
  * webpack's and Rspack's plugin: a pre loader, so that the tagged files are woven before the
@@ -37,6 +38,8 @@ export function webpackFamilyPlugin(options: AdapterOptions = {}): WebpackFamily
       const loaderOptions: LoaderOptions = { weaver, forBrowser };
       compiler.options.module.rules.unshift({
         enforce: 'pre',
+        // Not a file imported as its text or its URL (`./a.ts?raw`, as Vite names them), which is not code.
+        resourceQuery: { not: [ASSET_QUERY] },
         test: (resource: string) => isUserSource(resource) && mayWeave(weaver, resource),
         use: [{ loader: LOADER, options: loaderOptions }],
       });
