@@ -495,7 +495,6 @@ function isRuntimeCall(node: Node, runtimeNames: ReadonlySet<string>): boolean {
   );
 }
 
-/** A body woven before: it returns a call of a runtime entry point. */
 /** Whether `body` calls the runtime anywhere: its calls were woven before. */
 function callsRuntime(body: Node, runtimeNames: ReadonlySet<string>): boolean {
   let found = false;
@@ -507,6 +506,7 @@ function callsRuntime(body: Node, runtimeNames: ReadonlySet<string>): boolean {
   return found;
 }
 
+/** A body woven before: it returns a call of a runtime entry point. */
 function isAlreadyWrapped(body: Node, runtimeNames: ReadonlySet<string>): boolean {
   let expression: Node | null | undefined = body;
   if (body.type === 'BlockStatement') {
