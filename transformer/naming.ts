@@ -40,8 +40,7 @@ function bindingName(tsInstance: typeof ts, file: ts.SourceFile, node: ts.Node):
     if (constructed && tsInstance.isPropertyAccessExpression(parent.left) && parent.left.expression.kind === tsInstance.SyntaxKind.ThisKeyword) {
       return qualify(ownerName(tsInstance, file, constructed), parent.left.name.getText(file));
     }
-    const name = exportedName(parent.left.getText(file));
-    return name === 'default' ? fileBaseName(file) : name;
+    return exportedName(parent.left.getText(file), fileBaseName(file));
   }
   return undefined;
 }

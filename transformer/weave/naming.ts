@@ -46,8 +46,7 @@ function bindingName(text: string, fileName: string, parents: Parents, node: Nod
     if (constructed && parent.left.type === 'MemberExpression' && parent.left.object.type === 'ThisExpression' && !parent.left.computed) {
       return qualify(ownerName(text, fileName, parents, constructed), text.slice(parent.left.property.start, parent.left.property.end));
     }
-    const name = exportedName(text.slice(parent.left.start, parent.left.end));
-    return name === 'default' ? fileBaseName(fileName) : name; // `exports.default = …`, an anonymous default export in CommonJS output
+    return exportedName(text.slice(parent.left.start, parent.left.end), fileBaseName(fileName));
   }
   return undefined;
 }
