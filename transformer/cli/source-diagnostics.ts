@@ -1,4 +1,5 @@
 import { DiagnosticCode } from '../diagnostics.js';
+import { lineColumn } from '../utils/line-column.js';
 import type { SourceMap, WeaveDiagnostic } from '../weave/index.js';
 import type { TagComment, TagPairing } from './tag-comments.js';
 
@@ -16,13 +17,14 @@ const AFTER_EXPORT = /\bexport(?:\s+default)?\s*$/;
 
 /** One diagnostic per source tag comment that tsc left out of the JavaScript. */
 export function droppedTagDiagnostics(source: EmittedSource): WeaveDiagnostic[] {
+  const position = lineColumn(source.text);
   return source.pairing.dropped.map((comment) => {
     const tag = comment.tags[0]!;
     return {
       fileName: source.fileName,
       start: tag.start,
       length: tag.length,
-      ...lineColumn(source.text, tag.start),
+      ...position(tag.start),
       message: AFTER_EXPORT.test(source.text.slice(0, comment.start))
         ? 'spanweave: tsc leaves a comment between `export` and the declaration out of CommonJS output, so `spanweave build` does not see the tag and nothing is traced. Put the tag before `export`.'
         : 'spanweave: tsc leaves this comment out of the JavaScript, because what it documents has no JavaScript (an overload signature, ' +
@@ -40,7 +42,7 @@ export function droppedTagDiagnostics(source: EmittedSource): WeaveDiagnostic[] 
  */
 export function inSource(diagnostic: WeaveDiagnostic, source: EmittedSource, emittedMap: SourceMap | undefined): WeaveDiagnostic {
   const start = inSourceComment(diagnostic.start, source) ?? throughMap(diagnostic, source.text, emittedMap);
-  return start === undefined ? diagnostic : { ...diagnostic, fileName: source.fileName, start, ...lineColumn(source.text, start) };
+  return start === undefined ? diagnostic : { ...diagnostic, fileName: source.fileName, start, ...lineColumn(source.text)(start) };
 }
 
 function inSourceComment(position: number, source: EmittedSource): number | undefined {
@@ -68,10 +70,4 @@ function throughMap(diagnostic: WeaveDiagnostic, text: string, emittedMap: Sourc
   if (original.line === null) return undefined;
   const lineStart = text.split('\n').slice(0, original.line - 1).reduce((sum, line) => sum + line.length + 1, 0);
   return lineStart + original.column;
-}
-
-/** 1-based line and column of an offset. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
 }

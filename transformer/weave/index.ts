@@ -3,6 +3,7 @@ import MagicString from 'magic-string';
 import type { Comment, Program } from 'oxc-parser';
 import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
 import { processGlobals } from '../scope.js';
+import { lineColumn, lineEnd } from '../utils/line-column.js';
 import { Editor } from './emit.js';
 import { parse, type Parsed, type ReadNow } from './parse.js';
 import { planAndEdit, statementsToRead } from './plan.js';
@@ -135,13 +136,6 @@ function formatOf(fileName: string, program: Program, comments: readonly Comment
 
 const JSX_PRAGMA = /@jsx(?:ImportSource|Runtime|Frag)?\b/;
 
-/** Where the line that `from` is on ends, after its line terminator (the text's end if it has none). */
-function lineEnd(code: string, from: number): number {
-  const match = /\r\n?|[\n\u2028\u2029]/g;
-  match.lastIndex = from;
-  const found = match.exec(code);
-  return found ? found.index + found[0].length : code.length;
-}
 
 /**
  * `import * as name from "spanweave/runtime..."` (or a `require` for CommonJS), one per module,
@@ -195,16 +189,6 @@ function sourceMap(output: MagicString, code: string, fileName: string, comments
   return { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings };
 }
 
-/** 1-based line and column of an offset. */
-function lineColumn(code: string): (offset: number) => { line: number; column: number } {
-  let starts: number[] | undefined;
-  return (offset) => {
-    starts ??= [0, ...[...code.matchAll(/\r\n?|[\n\u2028\u2029]/g)].map((m) => m.index + m[0].length)];
-    let line = 0;
-    while (line + 1 < starts.length && starts[line + 1]! <= offset) line++;
-    return { line: line + 1, column: offset - starts[line]! + 1 };
-  };
-}
 
 /** Diagnostics as `tsc` prints them, paths relative to `directory`, one per line. */
 export function formatDiagnostics(diagnostics: readonly WeaveDiagnostic[], directory = process.cwd()): string {
