@@ -66,6 +66,9 @@ async function bunBundled(withoutSpanweave = false): Promise<Report> {
   return reportOf(await runBundle(outDir));
 }
 
+/** A module exporting one tagged function, `name`, that returns 1. */
+const taggedModule = (name: string): string => `/** @traced */\nexport function ${name}(): number {\n  return 1;\n}\n`;
+
 /** A fresh folder with these files (paths relative to it). */
 function project(label: string, files: Record<string, string>): string {
   const dir = freshDir(label);
@@ -276,7 +279,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     'note.ts': "// traced elsewhere, not here\nexport const note: string = 'n';\n",
     'view.js': 'export const view = <div>untagged</div>;\n',
     'node_modules/lib/package.json': '{ "name": "lib", "main": "index.ts" }\n',
-    'node_modules/lib/index.ts': '/** @traced */\nexport function lib(): number {\n  return 1;\n}\n',
+    'node_modules/lib/index.ts': taggedModule('lib'),
   };
 
   it('esbuild: files without tags and files under node_modules come out as esbuild makes them, with the loaders the build configures', async () => {
@@ -298,7 +301,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     const dir = project('jsx-text-virtual-esbuild', {
       'main.ts': "import { render } from './view.js';\nimport text from './t.ts' with { type: 'text' };\nimport { v } from 'virtual:thing';\n\nexport const all = [render('x'), text, v];\n",
       'view.js': '/** @traced */\nexport function render(x) {\n  return <b>{x}</b>;\n}\n',
-      't.ts': '/** @traced */\nexport function t(): number {\n  return 1;\n}\n',
+      't.ts': taggedModule('t'),
     });
     const virtual: Plugin = {
       name: 'virtual',
@@ -316,7 +319,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
 
   it.each(['webpack', 'rspack'] as const)('%s: a tagged file imported as its text (?raw) is its text; imported as code, it is woven', async (tool) => {
     const { spanweave } = (tool === 'rspack' ? await import('spanweave/rspack') : await import('spanweave/webpack')) as typeof import('../transformer/adapters/webpack.js');
-    const tagged = '/** @traced */\nexport function t(): number {\n  return 1;\n}\n';
+    const tagged = taggedModule('t');
     const dir = project(`raw-${tool}`, { 'main.ts': "// @ts-nocheck\nimport text from './t.ts?raw';\nimport { t } from './t';\n\nexport const all = [text, t];\n", 't.ts': tagged, 'tsconfig.json': '{}\n' });
     const outDir = join(dir, 'out');
     await builtOnce(await webpackLike(tool, dir, 'main.ts', outDir, [spanweave()]));
@@ -374,7 +377,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     const { spanweave } = (await import('spanweave/vite')) as typeof import('../transformer/adapters/vite.js');
     const dir = project('query-vite', {
       'main.ts': "export { traced } from './traced.ts?v=1';\n",
-      'traced.ts': '/** @traced */\nexport function traced(): number {\n  return 1;\n}\n',
+      'traced.ts': taggedModule('traced'),
     });
     const result = (await viteBuild({ root: dir, configFile: false, logLevel: 'silent', plugins: [spanweave()], build: { ssr: 'main.ts', write: false, minify: false } })) as RolldownOutput;
     expect(result.output[0].code).toContain('spanweave/runtime');
@@ -449,7 +452,7 @@ describe('webpack and Rspack watching: a file that gains its first tag is woven 
       // A watcher sees a change by the file's time: the edit must come after the first build's.
       // A watcher may also rebuild once for files written just before it started: the last build counts.
       await new Promise((done) => setTimeout(done, 1_000));
-      writeFileSync(join(dir, 'pay.ts'), '/** @traced */\nexport function pay(): number {\n  return 1;\n}\n');
+      writeFileSync(join(dir, 'pay.ts'), taggedModule('pay'));
       await vi.waitFor(() => expect(builds.at(-1)).toContain('spanweave/runtime'), { timeout: 20_000, interval: 100 });
     } finally {
       await new Promise<void>((done) => watching.close(done));
