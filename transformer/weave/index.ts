@@ -147,7 +147,10 @@ function addRuntimeImports(output: MagicString, program: Program, comments: read
   let at = code.startsWith('#!', afterMark) ? lineEnd(code, afterMark) : afterMark;
   // A JSX pragma (`/** @jsxImportSource preact */`) counts only among the comments that open the file.
   const firstStatement = program.body[0]?.start ?? code.length;
-  for (const comment of comments) if (comment.end <= firstStatement && JSX_PRAGMA.test(comment.value)) at = Math.max(at, comment.end);
+  for (const comment of comments) {
+    if (comment.end > firstStatement) break; // the comments come in the file's order
+    if (JSX_PRAGMA.test(comment.value)) at = Math.max(at, comment.end);
+  }
   for (const statement of program.body) {
     if (statement.type !== 'ExpressionStatement' || !statement.directive) break;
     at = statement.end;

@@ -114,8 +114,12 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
   function attachedComments(node: Node): readonly TagComment[] {
     const declared = declarationOf(node);
     const decorators = (declared as { decorators?: readonly Node[] }).decorators;
-    if (!decorators?.length && declared === node) return unread(commentsAt.get(node.start)) ?? NONE;
-    const positions = new Set([node.start, declared.start, ...(decorators?.length ? [decorators[0]!.start, next(decorators[decorators.length - 1]!.end)] : [])]);
+    if (!decorators?.length) {
+      const own = unread(commentsAt.get(node.start));
+      const inner = declared === node ? undefined : unread(commentsAt.get(declared.start));
+      return inner?.length ? [...(own ?? []), ...inner] : (own ?? NONE);
+    }
+    const positions = new Set([node.start, declared.start, decorators[0]!.start, next(decorators[decorators.length - 1]!.end)]);
     return [...positions].flatMap((at) => unread(commentsAt.get(at)) ?? []);
   }
 
