@@ -92,12 +92,15 @@ interface WebpackLikeCompiler {
   close(callback: () => void): void;
 }
 
-/** A webpack or Rspack compiler bundling a project's entry (for Node unless told), through its TypeScript step (ts-loader transpileOnly, builtin:swc-loader). */
-async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: string, outDir: string, plugins: readonly WebpackFamilyPlugin[], target: 'node' | 'web' = 'node'): Promise<WebpackLikeCompiler> {
+/**
+ * A webpack or Rspack compiler bundling a project's entry (for Node unless told), through its
+ * TypeScript step: builtin:swc-loader, or ts-loader, transpileOnly unless `typeCheck`.
+ */
+async function webpackLike(tool: 'webpack' | 'rspack', dir: string, entry: string, outDir: string, plugins: readonly WebpackFamilyPlugin[], { target = 'node', typeCheck = false }: { target?: 'node' | 'web'; typeCheck?: boolean } = {}): Promise<WebpackLikeCompiler> {
   const typescript =
     tool === 'rspack'
       ? { loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }, type: 'javascript/auto' }
-      : { loader: join(repoRoot, 'node_modules/ts-loader'), options: { transpileOnly: true } };
+      : { loader: join(repoRoot, 'node_modules/ts-loader'), options: { transpileOnly: !typeCheck } };
   const config = {
     mode: 'none',
     cache: true, // as in development: watching reuses what it can
@@ -346,13 +349,38 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     const dir = project(`await-context-${tool}`, { 'main.ts': '/** @traced */\nexport async function go(x: Promise<number>) {\n  return (await x) + 1;\n}\n', 'tsconfig.json': '{}\n' });
     const built = async (target: 'node' | 'web', awaitContext?: boolean): Promise<string> => {
       const outDir = join(dir, `out-${target}-${awaitContext}`);
-      await builtOnce(await webpackLike(tool, dir, 'main.ts', outDir, [spanweave({ awaitContext })], target));
+      await builtOnce(await webpackLike(tool, dir, 'main.ts', outDir, [spanweave({ awaitContext })], { target }));
       return readFileSync(join(outDir, 'main.js'), 'utf8');
     };
     expect(await built('web')).toContain('.resuming(');
     expect(await built('node')).not.toContain('.resuming(');
     expect(await built('node', true)).toContain('.resuming(');
     expect(await built('web', false)).not.toContain('.resuming(');
+  }, 60_000);
+
+  it('webpack: ts-loader checking types after spanweave/webpack checks the woven code: a gRPC handler, a client construction and a method pass its check, and the build is warned once', async () => {
+    const { spanweave } = (await import('spanweave/webpack')) as typeof import('../transformer/adapters/webpack.js');
+    const dir = project('type-check-webpack', {
+      'main.ts': "export { connect, greeter } from './greeter';\nexport { Shop } from './shop';\n",
+      // The handler uses the callback the runtime hands back; the client is constructed by the runtime.
+      'greeter.ts':
+        "import type * as grpc from '@grpc/grpc-js';\n\n/** @traced grpc.server */\nexport const greeter = {\n  sayHello(call: grpc.ServerUnaryCall<{ name: string }, { message: string }>, callback: grpc.sendUnaryData<{ message: string }>): void {\n    callback(null, { message: `hello ${call.request.name}` });\n  },\n};\n\n" +
+        'export function connect(Client: typeof grpc.Client, address: string, credentials: grpc.ChannelCredentials): grpc.Client {\n  /** @traced grpc.client */\n  const client = new Client(address, credentials);\n  return client;\n}\n',
+      'shop.ts': "export class Shop {\n  private readonly prices = new Map<string, number>();\n\n  /** @traced */\n  price(id: string): number {\n    return this.prices.get(id) ?? 0;\n  }\n}\n",
+      'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16', types: [], skipLibCheck: true } }),
+    });
+    const warningsOf = async (typeCheck: boolean): Promise<string[]> => {
+      const outDir = join(dir, `out-${typeCheck}`);
+      const stats = await builtOnce(await webpackLike('webpack', dir, 'main.ts', outDir, [spanweave()], { typeCheck }));
+      const bundle = readFileSync(join(outDir, 'main.js'), 'utf8');
+      expect(bundle).toContain('serve("greeter.sayHello"');
+      expect(bundle).toContain('.client(Client, [address, credentials])');
+      return (stats.toJson({ all: false, warnings: true }) as { warnings: { message: string }[] }).warnings.map((warning) => warning.message);
+    };
+    const checked = await warningsOf(true);
+    expect(checked.filter((message) => message.includes('spanweave: ts-loader type-checks the woven code'))).toHaveLength(1);
+    expect(checked.join('\n')).toContain('transpileOnly: true');
+    expect(await warningsOf(false)).toEqual([]);
   }, 60_000);
 
   it('Rspack: the same files come out as Rspack makes them', async () => {

@@ -9,7 +9,8 @@ import { addressAttributes } from '../rpc-core/peer.js';
 import { checkDuplicateInstrumentation } from './duplicate.js';
 import { grpcMetadataAttributes, metadataSetter } from './metadata.js';
 
-type ClientConstructor<C> = new (address: string, credentials: unknown, options?: Record<string, unknown>, ...rest: unknown[]) => C;
+/** Any constructor: a generated client's parameters are typed more narrowly than the runtime can name (woven TypeScript is type-checked by some tools). */
+type ClientConstructor<C> = new (...args: any[]) => C;
 
 /**
  * `new Client(address, credentials, options)` for a grpc-js client class, with an interceptor

@@ -12,7 +12,7 @@ import { ServedStream } from './stream.js';
  */
 export interface ServerStack {
   /** The served call when `args` (a handler's arguments, read by index) come from this stack. */
-  recognise(tracer: Tracer, name: string, args: readonly unknown[], attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined;
+  recognise(tracer: Tracer, name: string, args: ArrayLike<unknown>, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined;
 }
 
 /** A served call of one stack: its span, and how that stack's handler reports the end of the RPC. */

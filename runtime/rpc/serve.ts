@@ -26,8 +26,12 @@ const STACKS: readonly ServerStack[] = [grpcJsServer, nestjsServer, connectServe
  * - Connect `(request | requests, context: HandlerContext)`;
  * - nice-grpc `(request | requests, context: CallContext)`.
  * Arguments of none of these shapes run the body untraced, after one warning per handler.
+ *
+ * `body` is the handler's own body, handed its second argument back (grpc-js's callback, maybe
+ * wrapped): typed `any`, as the runtime cannot name the handler's type, so that the woven
+ * TypeScript still type-checks where a tool checks it (ts-loader without transpileOnly).
  */
-export function serve<T>(name: string, args: readonly unknown[], body: (second: unknown) => T, attributes?: AttributeSource, options?: GrpcTagOptions): T {
+export function serve<T>(name: string, args: ArrayLike<unknown>, body: (second: any) => T, attributes?: AttributeSource, options?: GrpcTagOptions): T {
   const tracer = activeTracer();
   const served = tracer && sdkSafely(() => recognise(tracer, name, args, attributes, options));
   if (served === undefined) return body(args[1]);
@@ -46,13 +50,13 @@ export function serve<T>(name: string, args: readonly unknown[], body: (second: 
  * and bidi): the span is active while the body runs between yields, counts each yielded message,
  * and ends when the body returns or throws, or the stack stops reading (the client went away).
  */
-export function serveStream<T>(name: string, args: readonly unknown[], generator: AsyncGenerator<T>, attributes?: AttributeSource, options?: GrpcTagOptions): AsyncGenerator<T> {
+export function serveStream<T>(name: string, args: ArrayLike<unknown>, generator: AsyncGenerator<T>, attributes?: AttributeSource, options?: GrpcTagOptions): AsyncGenerator<T> {
   const tracer = activeTracer();
   const served = tracer && sdkSafely(() => recognise(tracer, name, args, attributes, options));
   return served === undefined ? generator : new ServedStream(generator, served.span, served.rules.statusOf);
 }
 
-function recognise(tracer: Tracer, name: string, args: readonly unknown[], attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined {
+function recognise(tracer: Tracer, name: string, args: ArrayLike<unknown>, attributes: AttributeSource | undefined, options: GrpcTagOptions | undefined): Served | undefined {
   for (const stack of STACKS) {
     const served = stack.recognise(tracer, name, args, attributes, options);
     if (served !== undefined) return served;
