@@ -4,11 +4,11 @@
  * program API, transpileModule and the text-edit core alike; nothing else is reported; and the rest still compiles
  * and is traced.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileWithProgram, compileWithTranspileModule, compileWithTspc, compileWithWeavedSource, type Build } from './helpers/compile.js';
-import { fixturesDir } from './helpers/paths.js';
+import { fixturesDir, freshDir } from './helpers/paths.js';
 import { installSdk, type TestSdk } from './helpers/sdk.js';
 
 const project = join(fixturesDir, 'bad-tags');
@@ -37,13 +37,13 @@ function reported(output: string): Reported[] {
   return [...output.matchAll(/tags\.ts\((\d+),\d+\): (error|warning) (TS950\d\d): (.*)/g)].map((m) => ({ line: Number(m[1]), category: m[2]!, code: m[3]!, message: m[4]! }));
 }
 
-const builds: Record<string, () => Build> = {
-  tspc: () => compileWithTspc(project),
-  'program.emit': () => compileWithProgram(project),
-  transpileModule: () => compileWithTranspileModule(project),
+const builds: Record<string, (project: string) => Build> = {
+  tspc: compileWithTspc,
+  'program.emit': compileWithProgram,
+  transpileModule: compileWithTranspileModule,
   // On tsc's output the core reports at the JavaScript's lines; `spanweave build` moves them to the
   // .ts (test/cli.test.ts), so the emitted path is checked there.
-  'weave source': () => compileWithWeavedSource(project),
+  'weave source': compileWithWeavedSource,
 };
 
 let sdk: TestSdk;
@@ -60,7 +60,7 @@ for (const [path, compile] of Object.entries(builds)) {
   describe(path, () => {
     let build: Build;
     beforeAll(() => {
-      build = compile();
+      build = compile(project);
     });
 
     it('reports every bad tag on its line, with its code and hint, and nothing else', () => {
@@ -101,3 +101,19 @@ for (const [path, compile] of Object.entries(builds)) {
     });
   });
 }
+
+describe('a tagged file nested deeper than spanweave can walk', () => {
+  // A sum of 6,000 terms: TypeScript 5.9 compiles it; spanweave's walks of the tree run out of stack first.
+  const deep = freshDir('bad-tags-deep');
+  mkdirSync(join(deep, 'src'));
+  writeFileSync(join(deep, 'tsconfig.json'), readFileSync(join(project, 'tsconfig.json')));
+  writeFileSync(join(deep, 'src/tags.ts'), `/** @traced */\nexport function sum(a: number): number {\n  return ${Array(6_000).fill('a').join(' + ')};\n}\n`);
+
+  it.each(Object.keys(builds))('%s: reported at the tag with a fix hint, the file compiled untraced', (path) => {
+    const build = builds[path]!(deep);
+    expect(reported(build.output)).toEqual([{ line: 1, category: 'error', code: 'TS95004', message: expect.stringContaining('Split the deepest expression') }]);
+    sdk.reset();
+    expect(build.load<{ sum(a: number): number }>('tags').sum(1)).toBe(6_000);
+    expect(sdk.spans()).toEqual([]);
+  });
+});

@@ -1,11 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import type * as ts from 'typescript';
 import { trackBuild } from './build-stamp.js';
-import { createDiagnostic, dropDelivered, printDiagnostic, type Report } from './diagnostics.js';
+import { createDiagnostic, DiagnosticCode, dropDelivered, printDiagnostic, type Report } from './diagnostics.js';
+import { messages } from './messages.js';
 import { addRuntimeImports, RUNTIME_MODULES, type RuntimeModule } from './runtime-import.js';
 import { globalNames } from './scope.js';
 import { findTags } from './tags/comments.js';
 import { globMatcher } from './utils/glob.js';
+import { firstTagPosition, isStackOverflow } from './utils/stack-overflow.js';
 import { createVisitor } from './visitor.js';
 
 /** Options from the tsconfig plugin entry, or passed by a programmatic caller. */
@@ -89,7 +91,14 @@ export default function spanweave(program?: ts.Program, options: SpanweaveOption
         return name;
       },
     });
-    let result = tsInstance.visitEachChild(file, visitor.visit, transformation);
+    let result: ts.SourceFile;
+    try {
+      result = tsInstance.visitEachChild(file, visitor.visit, transformation);
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      report(firstTagPosition(file.text), 0, messages.nestedTooDeep, DiagnosticCode.cannotTrace);
+      return file;
+    }
     visitor.reportUnattached();
     if (runtimes.size > 0) result = addRuntimeImports(tsInstance, transformation, result, runtimes);
     return result;

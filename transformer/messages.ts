@@ -32,6 +32,7 @@ export const messages = {
   memberElsewhere: (text: string) => `'${text}' is not traced: its functions are declared elsewhere. Tag those declarations.`,
   untracedNoEffect: '@untraced has no effect here: it opts a method out of a @traced class or object literal.',
   noName: 'This function has no name to give its span. Add name=<span name> to the tag.',
+  nestedTooDeep: 'This file is nested too deeply for spanweave to read (its walk of the syntax tree ran out of stack), so nothing in it is traced. Split the deepest expression (such as a chain of thousands of `+`) into several statements.',
   unreadMethod: (key: string, why: 'unreadable' | 'no types') =>
     `The RPC method of '${key}' is read from its nice-grpc service definition's type, and ${
       why === 'unreadable' ? `its service definition has no method '${key}' this build can read` : 'this build has no type information (it transpiles files one at a time)'

@@ -3,10 +3,13 @@ import MagicString from 'magic-string';
 import type { Comment, Program } from 'oxc-parser';
 import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
 import { processGlobals } from '../scope.js';
+import { DiagnosticCode } from '../diagnostics.js';
+import { messages } from '../messages.js';
 import { lineColumn, lineEnd } from '../utils/line-column.js';
+import { firstTagPosition, isStackOverflow } from '../utils/stack-overflow.js';
 import { Editor } from './emit.js';
 import { parse, type Parsed, type ReadNow } from './parse.js';
-import { planAndEdit, statementsToRead } from './plan.js';
+import { planAndEdit, statementsToRead, type PlanDiagnostic } from './plan.js';
 
 /**
  * The transform core that needs no compiler: it reads a TypeScript or JavaScript file, finds the
@@ -82,14 +85,22 @@ export function weaveReading(fileName: string, code: string, options: WeaveOptio
     if (name === undefined) runtimes.set(module, (name = unusedName(code, RUNTIME_MODULES[module].localName)));
     return name;
   };
-  const found = planAndEdit(
-    { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, deferred: parsed.deferred, traceAll: options.traceAll ?? false, awaitContext: options.awaitContext, globals: () => (globals ??= processGlobals()) },
-    new Editor(code, output),
-    runtimeName,
-  );
+  const position = lineColumn(code);
+  let found: PlanDiagnostic[];
+  try {
+    found = planAndEdit(
+      { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, deferred: parsed.deferred, traceAll: options.traceAll ?? false, awaitContext: options.awaitContext, globals: () => (globals ??= processGlobals()) },
+      new Editor(code, output),
+      runtimeName,
+    );
+  } catch (error) {
+    if (!isStackOverflow(error)) throw error;
+    const start = firstTagPosition(code);
+    const tooDeep = { fileName, start, length: 0, message: `spanweave: ${messages.nestedTooDeep}`, code: DiagnosticCode.cannotTrace, category: 'error' as const };
+    return { code, map: undefined, diagnostics: [{ ...tooDeep, ...position(start) }], changed: false };
+  }
   if (runtimes.size > 0) addRuntimeImports(output, parsed.program, parsed.comments, code, runtimes, options.format ?? formatOf(fileName, parsed.program, parsed.comments, code));
   const changed = output.hasChanged();
-  const position = lineColumn(code);
   return {
     code: changed ? output.toString() : code,
     map: options.sourceMap === false ? undefined : sourceMap(output, code, fileName, parsed.comments),
