@@ -6,7 +6,7 @@
  * comparison cannot pass by accident. Also: what the adapters leave alone, and their diagnostics.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import type { Plugin as RolldownPlugin, RolldownOutput } from 'rolldown';
 import type { WebpackFamilyPlugin } from '../transformer/adapters/webpack-family.js';
@@ -239,6 +239,18 @@ describe("the weave's source map through each bundler", () => {
     const [woven, plain] = await Promise.all([throwIn(tool, false), throwIn(tool, true)]);
     expect(plain).toMatch(/^one-line\.ts:4:\d+$/);
     expect(woven).toBe(plain);
+  }, 60_000);
+
+  it.each(BUNDLERS)("%s: the bundle's map holds the TypeScript sources of the tool's own build, with their text, and not the woven text", async (tool) => {
+    const typescriptSources = async (withoutSpanweave: boolean): Promise<[string, string | null][]> => {
+      const { outDir, status, stderr } = await build(tool, { withoutSpanweave });
+      expect(status, stderr).toBe(0);
+      const map = JSON.parse(readFileSync(join(outDir, 'shop.js.map'), 'utf8')) as { sources: string[]; sourcesContent: (string | null)[] };
+      return map.sources.flatMap((source, index) => (/\.ts(\?|$)/.test(source) ? [[basename(source), map.sourcesContent[index] ?? null]] : []));
+    };
+    const [woven, plain] = await Promise.all([typescriptSources(false), typescriptSources(true)]);
+    expect(plain).toEqual([['shop.ts', readFileSync(shopSource, 'utf8')]]);
+    expect(woven).toEqual(plain);
   }, 60_000);
 
   it("Vite's dev server maps woven modules whatever build.sourcemap says: an SSR throw on a line the weave adds to is at its .ts column", async () => {

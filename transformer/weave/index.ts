@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { encode } from '@jridgewell/sourcemap-codec';
 import MagicString from 'magic-string';
 import type { Comment, Program } from 'oxc-parser';
 import { RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
@@ -196,11 +197,21 @@ function markWords(output: MagicString, code: string, comments: readonly Comment
   }
 }
 
-/** The map of the woven text: a segment at each line's start, each edit and each word (markWords). */
+/**
+ * The map of the woven text: a segment at each line's start, each edit and each word (markWords).
+ * Text inserted at the start of a line (the runtime's import, a closing before a line's first
+ * `}`) maps to where it was inserted: magic-string maps no inserted text, and a tool that chains
+ * its own map through this one (webpack after ts-loader) keeps the woven file as a second source
+ * for any column it cannot find here.
+ */
 function sourceMap(output: MagicString, code: string, fileName: string, comments: readonly Comment[]): SourceMap {
   markWords(output, code, comments);
-  const map = output.generateMap({ source: fileName, includeContent: true });
-  return { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: map.mappings };
+  const map = output.generateDecodedMap({ source: fileName, includeContent: true });
+  for (const line of map.mappings) {
+    const first = line[0];
+    if (first !== undefined && first[0] > 0 && first.length >= 4) line.unshift([0, first[1]!, first[2]!, first[3]!]);
+  }
+  return { version: 3, file: map.file, sources: map.sources, sourcesContent: map.sourcesContent, names: map.names, mappings: encode(map.mappings) };
 }
 
 
