@@ -108,6 +108,40 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     expect((await report(dir)).spans).toEqual([]);
   });
 
+  it("the chained map is tsc's own, moved: every word of tsc's emit maps where tsc's map puts it, wherever the weave moved it on its line", async () => {
+    const [dir, plain] = [copyFixture('map-moved'), copyFixture('map-moved-plain')];
+    // Bodies on their tag's line: the weave writes before their words.
+    const oneLiners =
+      '/** @traced */\nexport const scaled = (price: number, rate: number): number => Math.round(price * rate) + Math.max(price, rate);\n' +
+      '/** @traced */\nexport function joined(items: string[]): string { return items.map((item) => item.trim()).join(","); }\n';
+    for (const copy of [dir, plain]) writeFileSync(join(copy, 'src/one-liners.ts'), oneLiners);
+    const [run, plainRun] = await Promise.all([build(dir), runAsync(process.execPath, [tsc7, '-p', '.'], { cwd: plain })]);
+    expect(run.status, output(run)).toBe(0);
+    expect(plainRun.status, output(plainRun)).toBe(0);
+    let compared = 0;
+    for (const name of readdirSync(join(plain, 'out')).filter((file) => file.endsWith('.js'))) {
+      const [woven, emitted] = [join(dir, 'out', name), join(plain, 'out', name)].map((file) => ({ lines: readFileSync(file, 'utf8').split('\n'), map: new TraceMap(readFileSync(`${file}.map`, 'utf8')) }));
+      emitted!.lines.forEach((text, line) => {
+        // The n-th occurrence of a word on a line of tsc's emit is its n-th on the woven line, unless the weave wrote that word too.
+        const words = (of: string): Map<string, number[]> => {
+          const found = new Map<string, number[]>();
+          for (const match of of.matchAll(/[A-Za-z_$][\w$]*/g)) found.set(match[0], [...(found.get(match[0]) ?? []), match.index]);
+          return found;
+        };
+        const after = words(woven!.lines[line]!);
+        for (const [word, columns] of words(text)) {
+          if (after.get(word)?.length !== columns.length) continue;
+          columns.forEach((column, index) => {
+            const position = (map: TraceMap, at: number) => originalPositionFor(map, { line: line + 1, column: at });
+            expect(position(woven!.map, after.get(word)![index]!), `${name}:${line + 1} ${word}`).toEqual(position(emitted!.map, column));
+            compared++;
+          });
+        }
+      });
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+
   it('the map comment stays right: an inline source map is chained too', async () => {
     const dir = copyFixture('inline');
     const run = await build(dir, ['--sourceMap', 'false', '--inlineSourceMap']);
