@@ -2,8 +2,9 @@
  * Source maps of traced code. fixtures/stack is compiled traced (tspc) and untraced (tsc), and
  * fixtures/stack/run.cjs calls each throwing function of a build in a child process run with
  * `node --enable-source-maps`, with no SDK and with one registered: the top frame of every stack
- * must point at the original .ts line and column of the throw, as in the untraced build, and the
- * rest of the stack must still name the function and its callers. The source maps themselves are
+ * must point at the original .ts line and column of the throw, as in the untraced build, and be
+ * named as its function (through the compiler plugin and the text-edit core), and the rest of the
+ * stack must still name the function and its callers. The source maps themselves are
  * read with node:module's SourceMap: every line of every traced body maps back to itself.
  */
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join, resolve } from 'node:path';
 import type * as ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileWithTsc, compileWithTspc, typescript, type Build } from './helpers/compile.js';
+import { compileWithTsc, compileWithTspc, compileWithWeavedSource, typescript, type Build } from './helpers/compile.js';
 import { childSdk, reported, runNode, type NodeRun, type SpanRecord } from './helpers/load-child.js';
 import { fixturesDir } from './helpers/paths.js';
 import { api } from './helpers/sdk.js';
@@ -32,7 +33,8 @@ const SCENARIOS = {
 type Scenario = keyof typeof SCENARIOS;
 const MODES = ['no SDK', 'SDK registered'] as const;
 type Mode = (typeof MODES)[number];
-type Variant = 'traced' | 'untraced';
+/** The compiler plugin's build (tspc), the text-edit core's (woven source, types stripped), and plain tsc's. */
+type Variant = 'traced' | 'woven' | 'untraced';
 
 interface Frame {
   readonly fn: string | undefined;
@@ -45,8 +47,8 @@ let builds: Record<Variant, Build>;
 const runs = new Map<string, NodeRun>();
 
 beforeAll(() => {
-  builds = { traced: compileWithTspc(project), untraced: compileWithTsc(project) };
-  for (const variant of ['traced', 'untraced'] as const) {
+  builds = { traced: compileWithTspc(project), woven: compileWithWeavedSource(project), untraced: compileWithTsc(project) };
+  for (const variant of ['traced', 'woven', 'untraced'] as const) {
     for (const mode of MODES) {
       const preload = mode === 'SDK registered' ? ['--import', childSdk] : [];
       runs.set(`${variant}/${mode}`, runNode(['--enable-source-maps', ...preload, runnerPath, builds[variant].outDir]));
@@ -110,6 +112,14 @@ for (const mode of MODES) {
         const [untracedTop] = framesOf(stacks('untraced', mode)[scenario]);
         expect({ file: untracedTop?.file, line: untracedTop?.line, column: untracedTop?.column }, 'untraced').toEqual(expected);
         expect({ file: tracedTop?.file, line: tracedTop?.line, column: tracedTop?.column }, 'traced').toEqual(expected);
+      });
+
+      it(`${scenario}: the top frame is named as the untraced function's, on both paths`, () => {
+        // V8 names a method call's frame after its receiver's type too (`Object.`, `Ledger.`); the body's inner arrow is called with none.
+        const name = (variant: Variant): string | undefined => framesOf(stacks(variant, mode)[scenario])[0]?.fn?.split('.').pop();
+        expect(name('untraced')).toBe(traced.split('.').pop());
+        expect(name('traced')).toBe(name('untraced'));
+        expect(name('woven')).toBe(name('untraced'));
       });
 
       it(`${scenario}: the rest of the stack still names ${traced} and its callers, as untraced`, () => {

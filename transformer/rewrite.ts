@@ -23,6 +23,8 @@ export interface WrapRequest {
   readonly hop?: ts.ObjectLiteralExpression;
   /** With the option awaitContext: an async body's awaits become yields for the runtime's driver (see awaits.ts). */
   readonly awaitContext?: ts.TransformationContext;
+  /** The inner function's name, for stack frames (utils/frame-name.ts); anonymous where undefined. */
+  readonly frameName?: string;
 }
 
 /**
@@ -30,14 +32,17 @@ export interface WrapRequest {
  * itself (its name, parameters and so `length`, modifiers, decorators, hoisting, and whether it is
  * async or a generator) exactly as written:
  *
- *   function f(a) { body }         ->  function f(a) { return rt.run("f", () => { body }) }
- *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", async () => { body }) }
- *   function* g(a) { body }        ->  function* g(a) { return yield* rt.runGenerator("g", function* () { body }.apply(this, arguments)) }
+ *   function f(a) { body }         ->  function f(a) { return rt.run("f", { f: () => { body } }.f) }
+ *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", { f: async () => { body } }.f) }
+ *   function* g(a) { body }        ->  function* g(a) { return yield* rt.runGenerator("g", { g: function* () { body } }.g.apply(this, arguments)) }
  *
  * With the option awaitContext, an async body that can (awaits.ts's canResume) runs as a generator
  * driven by the runtime, which keeps the span's context active across each `await`:
  *
- *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", () => rt.resuming(function* () { body' }.apply(this, arguments))) }
+ *   async function f(a) { body }   ->  async function f(a) { return await rt.runAsync("f", () => rt.resuming({ f: function* () { body' } }.f.apply(this, arguments))) }
+ *
+ * The object literal names the inner function for stack frames (`frameName`); without a name, the
+ * inner function stands alone.
  *
  * An arrow keeps `this`, `arguments`, `super` and `new.target` lexically, so the body reads them
  * as before. A generator body needs `function*`, which is called with the outer `this` and
@@ -52,34 +57,46 @@ export function wrapFunction<F extends TracedFunction>(tsInstance: typeof ts, fn
 
   let call: ts.Expression;
   if (isGenerator) {
-    const iterator = innerGenerator(tsInstance, body as ts.Block, isAsync);
+    const iterator = innerGenerator(tsInstance, body as ts.Block, isAsync, request.frameName);
     call = factory.createYieldExpression(factory.createToken(SyntaxKind.AsteriskToken), runtimeCall(tsInstance, request, isAsync ? ENTRY.asyncGenerator : ENTRY.generator, iterator));
   } else if (isAsync && request.awaitContext && canResume(tsInstance, fn)) {
     const steps = awaitsAsYields(tsInstance, request.awaitContext, body, request.runtime);
-    const generator = tsInstance.isArrowFunction(fn) ? boundGenerator(tsInstance, steps) : innerGenerator(tsInstance, steps, false);
+    const generator = tsInstance.isArrowFunction(fn) ? boundGenerator(tsInstance, steps, request.frameName) : innerGenerator(tsInstance, steps, false, request.frameName);
     const resumed = factory.createCallExpression(factory.createPropertyAccessExpression(request.runtime, ENTRY.resuming), undefined, [generator]);
     const inner = factory.createArrowFunction(undefined, undefined, [], undefined, factory.createToken(SyntaxKind.EqualsGreaterThanToken), resumed);
     call = factory.createAwaitExpression(runtimeCall(tsInstance, request, ENTRY.async, inner));
   } else {
     const inner = factory.createArrowFunction(asyncModifier, undefined, [], undefined, factory.createToken(SyntaxKind.EqualsGreaterThanToken), body);
-    const traced = runtimeCall(tsInstance, request, isAsync ? ENTRY.async : ENTRY.plain, inner);
+    const traced = runtimeCall(tsInstance, request, isAsync ? ENTRY.async : ENTRY.plain, named(tsInstance, inner, request.frameName));
     call = isAsync ? factory.createAwaitExpression(traced) : traced;
   }
   return returning(tsInstance, fn, call);
 }
 
-/** `(function* () { body }).apply(this, arguments)`: a generator body run with the outer `this` and `arguments`. */
-function innerGenerator(tsInstance: typeof ts, body: ts.Block, isAsync: boolean): ts.CallExpression {
-  const { factory, SyntaxKind } = tsInstance;
-  const inner = factory.createFunctionExpression(isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body);
-  return factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'apply'), undefined, [factory.createThis(), factory.createIdentifier('arguments')]);
+/** `{ g: function* () { body } }.g.apply(this, arguments)`: a generator body run with the outer `this` and `arguments`. */
+function innerGenerator(tsInstance: typeof ts, body: ts.Block, isAsync: boolean, frameName: string | undefined): ts.CallExpression {
+  const { factory } = tsInstance;
+  return factory.createCallExpression(factory.createPropertyAccessExpression(generatorExpression(tsInstance, body, isAsync, frameName), 'apply'), undefined, [factory.createThis(), factory.createIdentifier('arguments')]);
 }
 
-/** `(function* () { body }).call(this)`: an arrow's body (its `arguments` are not its own to pass). */
-function boundGenerator(tsInstance: typeof ts, body: ts.Block): ts.CallExpression {
+/** `{ g: function* () { body } }.g.call(this)`: an arrow's body (its `arguments` are not its own to pass). */
+function boundGenerator(tsInstance: typeof ts, body: ts.Block, frameName: string | undefined): ts.CallExpression {
+  const { factory } = tsInstance;
+  return factory.createCallExpression(factory.createPropertyAccessExpression(generatorExpression(tsInstance, body, false, frameName), 'call'), undefined, [factory.createThis()]);
+}
+
+/** `function* () { body }`, named for stack frames, else in parentheses. */
+function generatorExpression(tsInstance: typeof ts, body: ts.Block, isAsync: boolean, frameName: string | undefined): ts.Expression {
   const { factory, SyntaxKind } = tsInstance;
-  const inner = factory.createFunctionExpression(undefined, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body);
-  return factory.createCallExpression(factory.createPropertyAccessExpression(factory.createParenthesizedExpression(inner), 'call'), undefined, [factory.createThis()]);
+  const inner = factory.createFunctionExpression(isAsync ? [factory.createModifier(SyntaxKind.AsyncKeyword)] : undefined, factory.createToken(SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, body);
+  return frameName === undefined ? factory.createParenthesizedExpression(inner) : named(tsInstance, inner, frameName);
+}
+
+/** `{ name: inner }.name`: the inner function named for stack frames, with no binding the body could see; `inner` alone without a name. */
+function named(tsInstance: typeof ts, inner: ts.Expression, frameName: string | undefined): ts.Expression {
+  const { factory } = tsInstance;
+  if (frameName === undefined) return inner;
+  return factory.createPropertyAccessExpression(factory.createObjectLiteralExpression([factory.createPropertyAssignment(frameName, inner)]), frameName);
 }
 
 /** `fn` with a body that returns `expression`, mapped in source maps to the original body. */
@@ -118,8 +135,8 @@ export interface HandlerRequest extends Omit<WrapRequest, 'spanName'> {
  * body calls the runtime's wrapped callback; an async generator (Connect or nice-grpc streaming)
  * is driven through the runtime:
  *
- *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", arguments, (callback) => { body }) }
- *   async *count(req, ctx) { body }    ->  async *count(req, ctx) { return yield* rt.serveStream("Svc.count", arguments, (async function* () { body }).apply(this, arguments)) }
+ *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", arguments, { sayHello: (callback) => { body } }.sayHello) }
+ *   async *count(req, ctx) { body }    ->  async *count(req, ctx) { return yield* rt.serveStream("Svc.count", arguments, { count: async function* () { body } }.count.apply(this, arguments)) }
  *
  * Returns why the handler's shape does not allow that, if so.
  */
@@ -138,7 +155,7 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
   const options = [request.attributes ?? undefinedValue(tsInstance), request.options ?? undefinedValue(tsInstance)];
   const name = factory.createStringLiteral(request.spanName ?? '');
   if (fn.asteriskToken) {
-    const generator = innerGenerator(tsInstance, fn.body as ts.Block, true);
+    const generator = innerGenerator(tsInstance, fn.body as ts.Block, true, request.frameName);
     return returning(tsInstance, fn, factory.createYieldExpression(factory.createToken(tsInstance.SyntaxKind.AsteriskToken), callRuntime(tsInstance, request.runtime, 'serveStream', [name, args, generator, ...options])));
   }
   const second = runtimeParameters(tsInstance, fn)[1];
@@ -148,7 +165,7 @@ export function wrapGrpcHandler<F extends TracedFunction>(tsInstance: typeof ts,
 /**
  * An HTTP server handler, `(req, res, ...)` (node:http, Express) or `(request)` (fetch style):
  *
- *   handle(req, res) { body }  ->  handle(req, res) { return rt.serve(undefined, req, res, () => { body }) }
+ *   handle(req, res) { body }  ->  handle(req, res) { return rt.serve(undefined, req, res, { handle: () => { body } }.handle) }
  */
 export function wrapHttpHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { body: ts.ConciseBody }, request: HandlerRequest): F | string {
   if (fn.asteriskToken) return messages.httpGenerator;
@@ -172,7 +189,7 @@ function wrapHandler<F extends TracedFunction>(tsInstance: typeof ts, fn: F & { 
     fn.body,
   );
   const name = request.spanName === undefined ? undefinedValue(tsInstance) : factory.createStringLiteral(request.spanName);
-  const served = callRuntime(tsInstance, request.runtime, 'serve', [name, ...values, inner, request.attributes ?? undefinedValue(tsInstance), request.options ?? undefinedValue(tsInstance)]);
+  const served = callRuntime(tsInstance, request.runtime, 'serve', [name, ...values, named(tsInstance, inner, request.frameName), request.attributes ?? undefinedValue(tsInstance), request.options ?? undefinedValue(tsInstance)]);
   return returning(tsInstance, fn, isAsync ? factory.createAwaitExpression(served) : served);
 }
 

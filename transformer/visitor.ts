@@ -21,6 +21,7 @@ import {
 import { importedRuntimeNames, type RuntimeModule } from './runtime-import.js';
 import { attachedComments, type FileTags, type FoundTag } from './tags/comments.js';
 import { parseTracedTag, type ExpressionOption, type TracedTag } from './tags/grammar.js';
+import { frameName } from './utils/frame-name.js';
 import { unwrapExpression } from './utils/unwrap.js';
 
 /** What the visitor of one file needs; set up once per file by the transformer. */
@@ -228,22 +229,24 @@ export function createVisitor(context: FileContext): { visit: (node: ts.Node) =>
     }
     const body = visited as TracedFunction & { body: ts.ConciseBody };
     const attributes = attributesOf(original, tag);
+    const inferred = inferSpanName(t, file, original);
+    const frame = frameName(inferred);
     if (tag.kind === 'http.server') {
-      return handled(wrapHttpHandler(t, body, { runtime: context.runtime('http'), spanName: tag.name, attributes, options: optionsOf(tag) }));
+      return handled(wrapHttpHandler(t, body, { runtime: context.runtime('http'), spanName: tag.name, attributes, options: optionsOf(tag), frameName: frame }));
     }
-    const spanName = tag.name ?? inferSpanName(t, file, original);
+    const spanName = tag.name ?? inferred;
     if (spanName === undefined) {
       if (tag.implicit) return visited; // an anonymous callback of a traceAll file
       report(tag.pos, 7, messages.noName, DiagnosticCode.cannotTrace);
       return visited;
     }
     if (tag.kind === 'grpc.server') {
-      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('rpc'), spanName, attributes, options: optionsOf(tag, servedMethod(original, tag)) }));
+      return handled(wrapGrpcHandler(t, body, { runtime: context.runtime('rpc'), spanName, attributes, options: optionsOf(tag, servedMethod(original, tag)), frameName: frame }));
     }
     const hop = hopOf(original, tag);
     if (hop === null) return visited;
     const awaitContext = context.awaitContext ? context.transformation : undefined;
-    return wrapFunction(t, body, { runtime: context.runtime(hop === undefined ? 'core' : 'messaging'), spanName, attributes, hop, awaitContext });
+    return wrapFunction(t, body, { runtime: context.runtime(hop === undefined ? 'core' : 'messaging'), spanName, attributes, hop, awaitContext, frameName: frame });
 
     function handled(handler: TracedFunction | string): ts.Node {
       if (typeof handler !== 'string') return handler;

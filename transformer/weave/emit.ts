@@ -55,36 +55,54 @@ export interface WrapRequest {
   readonly hop?: string;
   /** With the option awaitContext: an async body's awaits become yields for the runtime's driver (see awaits.ts). */
   readonly awaitContext?: boolean;
+  /** The inner function's name, for stack frames (utils/frame-name.ts); anonymous where undefined. */
+  readonly frameName?: string;
 }
 
 /**
  * Moves the body of `fn` into an inner function handed to the runtime, the outer function left as
  * written (rewrite.ts's wrapFunction):
  *
- *   function f(a) { body }        ->  function f(a) { return rt.run("f", () => { body }); }
- *   async (a) => expression       ->  async (a) => await rt.runAsync("f", async () => expression)
- *   function* g(a) { body }       ->  function* g(a) { return yield* rt.runGenerator("g", (function* () { body }).apply(this, arguments)); }
+ *   function f(a) { body }        ->  function f(a) { return rt.run("f", { f: () => { body } }.f); }
+ *   async (a) => expression       ->  async (a) => await rt.runAsync("f", { f: async () => expression }.f)
+ *   function* g(a) { body }       ->  function* g(a) { return yield* rt.runGenerator("g", { g: function* () { body } }.g.apply(this, arguments)); }
  *
  * With the option awaitContext, an async body that can (awaits.ts's canResume) runs as a generator
  * driven by the runtime, which keeps the span's context active across each `await`:
  *
- *   async function f(a) { body }  ->  async function f(a) { return await rt.runAsync("f", () => rt.resuming((function* () { body' }).apply(this, arguments))); }
+ *   async function f(a) { body }  ->  async function f(a) { return await rt.runAsync("f", () => rt.resuming({ f: function* () { body' } }.f.apply(this, arguments))); }
+ *
+ * The object literal names the inner function for stack frames (`frameName`); without a name, the
+ * inner function is written alone: `() => { body }`, `(function* () { body })`.
  */
 export function wrapFunction(editor: Editor, fn: FunctionLike & { body: Node }, request: WrapRequest): void {
   const rest = trailing([request.attributes, request.hop]);
   const call = (entry: string) => `${request.runtime}.${entry}(${JSON.stringify(request.spanName)}, `;
   if (fn.generator) {
-    const inner = `(${fn.async ? 'async ' : ''}function* () {`;
-    wrapBody(editor, fn, `yield* ${call(fn.async ? ENTRY.asyncGenerator : ENTRY.generator)}${inner}`, `}).apply(this, arguments)${rest})`);
+    const inner = innerGenerator(fn.async, request.frameName);
+    wrapBody(editor, fn, `yield* ${call(fn.async ? ENTRY.asyncGenerator : ENTRY.generator)}${inner.open}`, `${inner.close}.apply(this, arguments)${rest})`);
   } else if (fn.async && request.awaitContext && canResume(fn)) {
-    const resumed = `await ${call(ENTRY.async)}() => ${request.runtime}.${ENTRY.resuming}((function* () {`;
+    const inner = innerGenerator(false, request.frameName);
+    const resumed = `await ${call(ENTRY.async)}() => ${request.runtime}.${ENTRY.resuming}(${inner.open}`;
     const self = fn.type === 'ArrowFunctionExpression' ? 'call(this)' : 'apply(this, arguments)';
-    if (fn.body.type === 'BlockStatement') wrapBody(editor, fn, resumed, `}).${self})${rest})`, false);
-    else wrapBody(editor, fn, `${resumed} return `, `; }).${self})${rest})`);
+    if (fn.body.type === 'BlockStatement') wrapBody(editor, fn, resumed, `${inner.close}.${self})${rest})`, false);
+    else wrapBody(editor, fn, `${resumed} return `, `; ${inner.close}.${self})${rest})`);
     awaitsAsYields(editor, fn.body, request.runtime);
   } else {
-    wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${call(fn.async ? ENTRY.async : ENTRY.plain)}${fn.async ? 'async ' : ''}() => `, `${rest})`);
+    const inner = named(request.frameName);
+    wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${call(fn.async ? ENTRY.async : ENTRY.plain)}${inner.open}${fn.async ? 'async ' : ''}() => `, `${inner.close}${rest})`);
   }
+}
+
+/** `{ name: ` and ` }.name` around an inner function, named for stack frames; nothing without a name. */
+function named(name: string | undefined): { open: string; close: string } {
+  return name === undefined ? { open: '', close: '' } : { open: `{ ${name}: `, close: ` }.${name}` };
+}
+
+/** An inner generator's opening up to its body's `{`, and its closing from the body's `}`, ready for `.apply`. */
+function innerGenerator(async: boolean, name: string | undefined): { open: string; close: string } {
+  const generator = `${async ? 'async ' : ''}function* () {`;
+  return name === undefined ? { open: `(${generator}`, close: '})' } : { open: `{ ${name}: ${generator}`, close: `} }.${name}` };
 }
 
 /**
@@ -116,8 +134,8 @@ export interface HandlerRequest extends Omit<WrapRequest, 'spanName'> {
  * A gRPC server handler of any stack (rewrite.ts's wrapGrpcHandler); returns why its shape does
  * not allow it, if so:
  *
- *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", arguments, (callback) => { body }); }
- *   async *count(req, ctx) { body }    ->  async *count(req, ctx) { return yield* rt.serveStream("Svc.count", arguments, (async function* () { body }).apply(this, arguments)); }
+ *   sayHello(call, callback) { body }  ->  sayHello(call, callback) { return rt.serve("Svc.sayHello", arguments, { sayHello: (callback) => { body } }.sayHello); }
+ *   async *count(req, ctx) { body }    ->  async *count(req, ctx) { return yield* rt.serveStream("Svc.count", arguments, { count: async function* () { body } }.count.apply(this, arguments)); }
  */
 export function wrapGrpcHandler(editor: Editor, fn: FunctionLike & { body: Node }, request: HandlerRequest): string | undefined {
   if (fn.generator && !fn.async) return messages.syncGeneratorHandler;
@@ -130,7 +148,8 @@ export function wrapGrpcHandler(editor: Editor, fn: FunctionLike & { body: Node 
   const name = JSON.stringify(request.spanName ?? '');
   const rest = trailing([request.attributes, request.options]);
   if (fn.generator) {
-    wrapBody(editor, fn, `yield* ${request.runtime}.serveStream(${name}, ${args}, (async function* () {`, `}).apply(this, arguments)${rest})`);
+    const inner = innerGenerator(true, request.frameName);
+    wrapBody(editor, fn, `yield* ${request.runtime}.serveStream(${name}, ${args}, ${inner.open}`, `${inner.close}.apply(this, arguments)${rest})`);
     return undefined;
   }
   wrapHandler(editor, fn, request, [name, args], parameterName(runtimeParameters(fn)[1]));
@@ -140,7 +159,7 @@ export function wrapGrpcHandler(editor: Editor, fn: FunctionLike & { body: Node 
 /**
  * An HTTP server handler, `(req, res, ...)` or `(request)` (rewrite.ts's wrapHttpHandler):
  *
- *   handle(req, res) { body }  ->  handle(req, res) { return rt.serve(undefined, req, res, () => { body }); }
+ *   handle(req, res) { body }  ->  handle(req, res) { return rt.serve(undefined, req, res, { handle: () => { body } }.handle); }
  */
 export function wrapHttpHandler(editor: Editor, fn: FunctionLike & { body: Node }, request: HandlerRequest): string | undefined {
   if (fn.generator) return messages.httpGenerator;
@@ -155,7 +174,8 @@ export function wrapHttpHandler(editor: Editor, fn: FunctionLike & { body: Node 
 function wrapHandler(editor: Editor, fn: FunctionLike & { body: Node }, request: HandlerRequest, leading: string[], passed: string | undefined): void {
   const rest = trailing([request.attributes, request.options]);
   const asyncWord = fn.async ? 'async ' : '';
-  wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${request.runtime}.serve(${leading.join(', ')}, ${asyncWord}(${passed ?? ''}) => `, `${rest})`);
+  const inner = named(request.frameName);
+  wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${request.runtime}.serve(${leading.join(', ')}, ${inner.open}${asyncWord}(${passed ?? ''}) => `, `${inner.close}${rest})`);
 }
 
 /** The value of parameter `index`: its name, or `arguments[index]` where a non-arrow destructures it. */

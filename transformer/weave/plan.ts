@@ -4,6 +4,7 @@ import { messages } from '../messages.js';
 import { RUNTIME_ENTRY_POINTS, RUNTIME_MODULES, type RuntimeModule } from '../runtime-import.js';
 import { opensLine, tagBody, TAG, type FoundTag, type TagComment, type TagName } from '../tags/comments.js';
 import { parseTracedTag, type ExpressionOption, type TracedTag } from '../tags/grammar.js';
+import { frameName } from '../utils/frame-name.js';
 import { checkAttribute } from './attributes.js';
 import { clientStackOf, findHttpCalls, isOptionalCall, type HttpCall } from './calls.js';
 import { Editor, wrapCallConstruction, wrapClientConstruction, wrapFunction, wrapGrpcHandler, wrapHttpCall, wrapHttpHandler } from './emit.js';
@@ -260,16 +261,18 @@ export function planAndEdit(input: FileInput, editor: Editor, runtimeName: (modu
       return;
     }
     const attributes = attributesOf(fn, tag);
-    if (tag.kind === 'http.server') return handled(wrapHttpHandler(editor, fn, { runtime: runtimeName('http'), spanName: tag.name, attributes, options: optionsOf(tag) }));
-    const spanName = tag.name ?? inferSpanName(text, input.fileName, parents, fn, member);
+    const inferred = inferSpanName(text, input.fileName, parents, fn, member);
+    const frame = frameName(inferred);
+    if (tag.kind === 'http.server') return handled(wrapHttpHandler(editor, fn, { runtime: runtimeName('http'), spanName: tag.name, attributes, options: optionsOf(tag), frameName: frame }));
+    const spanName = tag.name ?? inferred;
     if (spanName === undefined) {
       if (!tag.implicit) report(tag.pos, 7, messages.noName, DiagnosticCode.cannotTrace);
       return;
     }
-    if (tag.kind === 'grpc.server') return handled(wrapGrpcHandler(editor, fn, { runtime: runtimeName('rpc'), spanName, attributes, options: optionsOf(tag, servedDefinition(fn, member, tag)) }));
+    if (tag.kind === 'grpc.server') return handled(wrapGrpcHandler(editor, fn, { runtime: runtimeName('rpc'), spanName, attributes, options: optionsOf(tag, servedDefinition(fn, member, tag)), frameName: frame }));
     const hop = hopOf(fn, tag);
     if (hop === null) return;
-    wrapFunction(editor, fn, { runtime: runtimeName(hop === undefined ? 'core' : 'messaging'), spanName, attributes, hop, awaitContext: input.awaitContext });
+    wrapFunction(editor, fn, { runtime: runtimeName(hop === undefined ? 'core' : 'messaging'), spanName, attributes, hop, awaitContext: input.awaitContext, frameName: frame });
 
     function handled(problem: string | undefined): void {
       if (problem !== undefined) report(tag.pos, 7, problem, DiagnosticCode.cannotTrace);
