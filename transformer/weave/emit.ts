@@ -17,6 +17,8 @@ export class Editor {
   constructor(
     readonly text: string,
     readonly output: MagicString,
+    /** Whether the text is TypeScript, where an edit may carry a type for a tool that type-checks the woven text (ts-loader). */
+    readonly typed: boolean,
   ) {}
 
   open(position: number, content: string): void {
@@ -170,12 +172,17 @@ export function wrapHttpHandler(editor: Editor, fn: FunctionLike & { body: Node 
   return undefined;
 }
 
-/** `rt.serve(...leading, (passed) => { body }, attributes, options)`, awaited when `fn` is async. */
+/**
+ * `rt.serve(...leading, (passed) => { body }, attributes, options)`, awaited when `fn` is async. In
+ * TypeScript `passed` is typed `any`, as the runtime's parameter types it: named for stack frames,
+ * the arrow is no longer an argument that the checker types from the runtime's signature.
+ */
 function wrapHandler(editor: Editor, fn: FunctionLike & { body: Node }, request: HandlerRequest, leading: string[], passed: string | undefined): void {
   const rest = trailing([request.attributes, request.options]);
   const asyncWord = fn.async ? 'async ' : '';
   const inner = named(request.frameName);
-  wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${request.runtime}.serve(${leading.join(', ')}, ${inner.open}${asyncWord}(${passed ?? ''}) => `, `${inner.close}${rest})`);
+  const parameter = passed === undefined ? '' : `${passed}${editor.typed ? ': any' : ''}`;
+  wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${request.runtime}.serve(${leading.join(', ')}, ${inner.open}${asyncWord}(${parameter}) => `, `${inner.close}${rest})`);
 }
 
 /** The value of parameter `index`: its name, or `arguments[index]` where a non-arrow destructures it. */

@@ -91,7 +91,7 @@ export function weaveReading(fileName: string, code: string, options: WeaveOptio
   try {
     found = planAndEdit(
       { fileName, text: code, lang, program: parsed.program, comments: parsed.comments, deferred: parsed.deferred, traceAll: options.traceAll ?? false, awaitContext: options.awaitContext, globals: () => (globals ??= processGlobals()) },
-      new Editor(code, output),
+      new Editor(code, output, lang === 'ts' || lang === 'tsx'),
       runtimeName,
     );
   } catch (error) {
