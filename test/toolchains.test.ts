@@ -370,7 +370,7 @@ describe('what the bundler plugins leave alone, and what they read', () => {
     expect(await built('web', false)).not.toContain('.resuming(');
   }, 60_000);
 
-  it('webpack: ts-loader checking types after spanweave/webpack checks the woven code: a gRPC handler, a client construction and a method pass its check, and the build is warned once', async () => {
+  it('webpack: ts-loader checking types after spanweave/webpack checks the woven code: a gRPC handler, a client construction and methods pass its check, and the build is warned once', async () => {
     const { spanweave } = (await import('spanweave/webpack')) as typeof import('../transformer/adapters/webpack.js');
     const dir = project('type-check-webpack', {
       'main.ts': "export { connect, greeter } from './greeter';\nexport { Shop } from './shop';\n",
@@ -378,7 +378,10 @@ describe('what the bundler plugins leave alone, and what they read', () => {
       'greeter.ts':
         "import type * as grpc from '@grpc/grpc-js';\n\n/** @traced grpc.server */\nexport const greeter = {\n  sayHello(call: grpc.ServerUnaryCall<{ name: string }, { message: string }>, callback: grpc.sendUnaryData<{ message: string }>): void {\n    callback(null, { message: `hello ${call.request.name}` });\n  },\n};\n\n" +
         'export function connect(Client: typeof grpc.Client, address: string, credentials: grpc.ChannelCredentials): grpc.Client {\n  /** @traced grpc.client */\n  const client = new Client(address, credentials);\n  return client;\n}\n',
-      'shop.ts': "export class Shop {\n  private readonly prices = new Map<string, number>();\n\n  /** @traced */\n  price(id: string): number {\n    return this.prices.get(id) ?? 0;\n  }\n}\n",
+      // `new Promise(...)` takes its type from the method's return type, as in the code written.
+      'shop.ts':
+        'export class Shop {\n  private readonly prices = new Map<string, number>();\n\n  /** @traced */\n  price(id: string): number {\n    return this.prices.get(id) ?? 0;\n  }\n\n' +
+        '  /** @traced */\n  later(id: string): Promise<number> {\n    return new Promise((resolve) => resolve(this.price(id)));\n  }\n}\n',
       'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'node16', moduleResolution: 'node16', types: [], skipLibCheck: true } }),
     });
     const warningsOf = async (typeCheck: boolean): Promise<string[]> => {

@@ -91,3 +91,16 @@ it('awaitContext leaves an async body with `await using` async (a generator cann
   const program = ts.createProgram(['f.ts'], { target: ts.ScriptTarget.ESNext, lib: ['lib.esnext.d.ts'], noEmit: true, types: [] }, host);
   expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
 });
+
+it("a named inner function repeats the outer one's return type where it fits on one line: none over several lines (it stays unnamed), no type predicate", () => {
+  const code = [
+    '/** @traced */\nexport function later(): Promise<number> {\n  return new Promise((resolve) => resolve(1));\n}\n',
+    '/** @traced */\nexport function spread(): Promise<\n  number\n> {\n  return new Promise((resolve) => resolve(1));\n}\n',
+    '/** @traced */\nexport function isText(value: unknown): value is string {\n  return typeof value === "string";\n}\n',
+  ].join('');
+  const output = woven('f.ts', code);
+  expect(output.split('\n')).toHaveLength(code.split('\n').length);
+  expect(output).toContain('{ later: (): Promise<number> => {');
+  expect(output).toContain('run("spread", () => {');
+  expect(output).toContain('{ isText: () => {');
+});

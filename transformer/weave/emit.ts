@@ -81,19 +81,44 @@ export function wrapFunction(editor: Editor, fn: FunctionLike & { body: Node }, 
   const rest = trailing([request.attributes, request.hop]);
   const call = (entry: string) => `${request.runtime}.${entry}(${JSON.stringify(request.spanName)}, `;
   if (fn.generator) {
-    const inner = innerGenerator(fn.async, request.frameName);
+    const inner = innerGenerator(fn.async, innerNaming(editor, fn, request.frameName));
     wrapBody(editor, fn, `yield* ${call(fn.async ? ENTRY.asyncGenerator : ENTRY.generator)}${inner.open}`, `${inner.close}.apply(this, arguments)${rest})`);
   } else if (fn.async && request.awaitContext && canResume(fn)) {
-    const inner = innerGenerator(false, request.frameName);
+    // Its generator was never an argument typed by the runtime's signature: nothing to repeat.
+    const inner = innerGenerator(false, { name: request.frameName, returnType: '' });
     const resumed = `await ${call(ENTRY.async)}() => ${request.runtime}.${ENTRY.resuming}(${inner.open}`;
     const self = fn.type === 'ArrowFunctionExpression' ? 'call(this)' : 'apply(this, arguments)';
     if (fn.body.type === 'BlockStatement') wrapBody(editor, fn, resumed, `${inner.close}.${self})${rest})`, false);
     else wrapBody(editor, fn, `${resumed} return `, `; ${inner.close}.${self})${rest})`);
     awaitsAsYields(editor, fn.body, request.runtime);
   } else {
-    const inner = named(request.frameName);
-    wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${call(fn.async ? ENTRY.async : ENTRY.plain)}${inner.open}${fn.async ? 'async ' : ''}() => `, `${inner.close}${rest})`);
+    const naming = innerNaming(editor, fn, request.frameName);
+    const inner = named(naming.name);
+    wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${call(fn.async ? ENTRY.async : ENTRY.plain)}${inner.open}${fn.async ? 'async ' : ''}()${naming.returnType} => `, `${inner.close}${rest})`);
   }
+}
+
+interface InnerNaming {
+  /** The inner function's name for stack frames; undefined: it is written alone. */
+  readonly name: string | undefined;
+  /** `: T`, the outer function's return type repeated on the inner one, or nothing. */
+  readonly returnType: string;
+}
+
+/**
+ * The inner function's name for stack frames and, in TypeScript, the outer function's return type
+ * repeated on it (`{ f: (): Promise<number> => … }.f`). As an argument, the inner arrow took that
+ * type as its context through the runtime's signature; as an object literal's value it takes none,
+ * and a tool that type-checks the woven text (ts-loader) would infer `new Promise(…)` in it as
+ * `Promise<unknown>`. A type over several lines cannot be repeated without moving lines: that inner
+ * function stays unnamed. A type predicate names the outer function's parameters, and its
+ * `boolean` needs no context: it is not repeated.
+ */
+function innerNaming(editor: Editor, fn: FunctionLike, frameName: string | undefined): InnerNaming {
+  const annotation = (fn as { returnType?: { start: number; end: number; typeAnnotation: Node } | null }).returnType;
+  if (!editor.typed || frameName === undefined || !annotation || annotation.typeAnnotation.type === 'TSTypePredicate') return { name: frameName, returnType: '' };
+  const returnType = editor.text.slice(annotation.start, annotation.end);
+  return /[\n\r\u2028\u2029]/.test(returnType) ? { name: undefined, returnType: '' } : { name: frameName, returnType };
 }
 
 /** `{ name: ` and ` }.name` around an inner function, named for stack frames; nothing without a name. */
@@ -102,8 +127,8 @@ function named(name: string | undefined): { open: string; close: string } {
 }
 
 /** An inner generator's opening up to its body's `{`, and its closing from the body's `}`, ready for `.apply`. */
-function innerGenerator(async: boolean, name: string | undefined): { open: string; close: string } {
-  const generator = `${async ? 'async ' : ''}function* () {`;
+function innerGenerator(async: boolean, { name, returnType }: InnerNaming): { open: string; close: string } {
+  const generator = `${async ? 'async ' : ''}function* ()${returnType} {`;
   return name === undefined ? { open: `(${generator}`, close: '})' } : { open: `{ ${name}: ${generator}`, close: `} }.${name}` };
 }
 
@@ -150,7 +175,7 @@ export function wrapGrpcHandler(editor: Editor, fn: FunctionLike & { body: Node 
   const name = JSON.stringify(request.spanName ?? '');
   const rest = trailing([request.attributes, request.options]);
   if (fn.generator) {
-    const inner = innerGenerator(true, request.frameName);
+    const inner = innerGenerator(true, innerNaming(editor, fn, request.frameName));
     wrapBody(editor, fn, `yield* ${request.runtime}.serveStream(${name}, ${args}, ${inner.open}`, `${inner.close}.apply(this, arguments)${rest})`);
     return undefined;
   }
@@ -180,9 +205,10 @@ export function wrapHttpHandler(editor: Editor, fn: FunctionLike & { body: Node 
 function wrapHandler(editor: Editor, fn: FunctionLike & { body: Node }, request: HandlerRequest, leading: string[], passed: string | undefined): void {
   const rest = trailing([request.attributes, request.options]);
   const asyncWord = fn.async ? 'async ' : '';
-  const inner = named(request.frameName);
+  const naming = innerNaming(editor, fn, request.frameName);
+  const inner = named(naming.name);
   const parameter = passed === undefined ? '' : `${passed}${editor.typed ? ': any' : ''}`;
-  wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${request.runtime}.serve(${leading.join(', ')}, ${inner.open}${asyncWord}(${parameter}) => `, `${inner.close}${rest})`);
+  wrapBody(editor, fn, `${fn.async ? 'await ' : ''}${request.runtime}.serve(${leading.join(', ')}, ${inner.open}${asyncWord}(${parameter})${naming.returnType} => `, `${inner.close}${rest})`);
 }
 
 /** The value of parameter `index`: its name, or `arguments[index]` where a non-arrow destructures it. */
