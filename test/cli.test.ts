@@ -118,21 +118,22 @@ describe.concurrent('spanweave build', { timeout: 180_000 }, () => {
     const [run, plainRun] = await Promise.all([build(dir), runAsync(process.execPath, [tsc7, '-p', '.'], { cwd: plain })]);
     expect(run.status, output(run)).toBe(0);
     expect(plainRun.status, output(plainRun)).toBe(0);
+    /** The columns of each word of a line. */
+    const words = (text: string): Map<string, number[]> => {
+      const found = new Map<string, number[]>();
+      for (const match of text.matchAll(/[A-Za-z_$][\w$]*/g)) found.set(match[0], [...(found.get(match[0]) ?? []), match.index]);
+      return found;
+    };
     let compared = 0;
     for (const name of readdirSync(join(plain, 'out')).filter((file) => file.endsWith('.js'))) {
       const [woven, emitted] = [join(dir, 'out', name), join(plain, 'out', name)].map((file) => ({ lines: readFileSync(file, 'utf8').split('\n'), map: new TraceMap(readFileSync(`${file}.map`, 'utf8')) }));
       emitted!.lines.forEach((text, line) => {
+        const position = (map: TraceMap, column: number) => originalPositionFor(map, { line: line + 1, column });
         // The n-th occurrence of a word on a line of tsc's emit is its n-th on the woven line, unless the weave wrote that word too.
-        const words = (of: string): Map<string, number[]> => {
-          const found = new Map<string, number[]>();
-          for (const match of of.matchAll(/[A-Za-z_$][\w$]*/g)) found.set(match[0], [...(found.get(match[0]) ?? []), match.index]);
-          return found;
-        };
         const after = words(woven!.lines[line]!);
         for (const [word, columns] of words(text)) {
           if (after.get(word)?.length !== columns.length) continue;
           columns.forEach((column, index) => {
-            const position = (map: TraceMap, at: number) => originalPositionFor(map, { line: line + 1, column: at });
             expect(position(woven!.map, after.get(word)![index]!), `${name}:${line + 1} ${word}`).toEqual(position(emitted!.map, column));
             compared++;
           });

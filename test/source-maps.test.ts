@@ -48,7 +48,7 @@ const runs = new Map<string, NodeRun>();
 
 beforeAll(() => {
   builds = { traced: compileWithTspc(project), woven: compileWithWeavedSource(project), untraced: compileWithTsc(project) };
-  for (const variant of ['traced', 'woven', 'untraced'] as const) {
+  for (const variant of Object.keys(builds) as Variant[]) {
     for (const mode of MODES) {
       const preload = mode === 'SDK registered' ? ['--import', childSdk] : [];
       runs.set(`${variant}/${mode}`, runNode(['--enable-source-maps', ...preload, runnerPath, builds[variant].outDir]));

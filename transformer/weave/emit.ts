@@ -126,10 +126,12 @@ function named(name: string | undefined): { open: string; close: string } {
   return name === undefined ? { open: '', close: '' } : { open: `{ ${name}: `, close: ` }.${name}` };
 }
 
-/** An inner generator's opening up to its body's `{`, and its closing from the body's `}`, ready for `.apply`. */
+/** An inner generator's opening up to its body's `{`, and its closing from the body's `}`, ready for `.apply`: named, or in parentheses. */
 function innerGenerator(async: boolean, { name, returnType }: InnerNaming): { open: string; close: string } {
   const generator = `${async ? 'async ' : ''}function* ()${returnType} {`;
-  return name === undefined ? { open: `(${generator}`, close: '})' } : { open: `{ ${name}: ${generator}`, close: `} }.${name}` };
+  if (name === undefined) return { open: `(${generator}`, close: '})' };
+  const key = named(name);
+  return { open: `${key.open}${generator}`, close: `}${key.close}` };
 }
 
 /**
